@@ -1,0 +1,47 @@
+"""Settings from the environment and the command line."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from eventdb.errors import BadInput
+
+DEFAULT_DATABASE_URL: Final = "sqlite+aiosqlite:///eventdb.sqlite3"
+DATABASE_URL_VARIABLE: Final = "EVENTDB_DATABASE_URL"
+
+# The async driver each supported engine is reached through.
+_DRIVERS: Final = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: URL
+    # Milliseconds SQLite waits for another writer before giving up.
+    sqlite_busy_timeout_ms: int = 5_000
+
+    @classmethod
+    def load(cls, database_url: str | None = None) -> Settings:
+        """`database_url` if given, else EVENTDB_DATABASE_URL, else the SQLite file here."""
+        raw = database_url or os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
+        return cls(database_url=parse_database_url(raw))
+
+
+def parse_database_url(raw: str) -> URL:
+    """A database URL with its async driver filled in (`postgresql://` means asyncpg)."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise BadInput(f"not a database URL: {raw!r}") from None
+    backend, _, driver = url.drivername.partition("+")
+    expected = _DRIVERS.get(backend)
+    if expected is None:
+        supported = ", ".join(f"{name}+{driver}://" for name, driver in _DRIVERS.items())
+        raise BadInput(f"unsupported database {backend!r} in {raw!r}; use {supported}")
+    if driver and driver != expected:
+        raise BadInput(f"use the {expected} driver for {backend} ({backend}+{expected}://)")
+    return url.set(drivername=f"{backend}+{expected}")

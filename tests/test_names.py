@@ -1,0 +1,36 @@
+"""Names match however they are typed: case, accents, hyphens and spaces do not matter."""
+
+import pytest
+
+from eventdb.names import external_id_key, name_key
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Banghāzī", "banghazi"),
+        ("DAESH", "Daesh"),
+        ("Ansar al-Sharia", "ansar al sharia"),
+        ("Ansar al-Shari'a", "Ansar Al Sharia"),
+        ("Darnah", "DARNAH"),
+        ("Straße", "strasse"),
+        ("  Derna ", "derna"),
+        ("درنة", "دَرْنَة"),  # Arabic: vowel marks are stripped like accents
+    ],
+)
+def test_variants_of_a_name_share_one_key(typed: str, stored: str) -> None:
+    assert name_key(typed) == name_key(stored)
+
+
+def test_different_names_keep_different_keys() -> None:
+    assert name_key("Derna") != name_key("Dernah")
+    assert name_key("ISIS") != name_key("IS")
+
+
+def test_a_name_without_letters_has_an_empty_key() -> None:
+    assert name_key("--- !") == ""
+
+
+def test_external_ids_match_without_regard_to_case_or_spacing() -> None:
+    assert external_id_key("UCDP:144") == external_id_key(" ucdp : 144 ") == "ucdp:144"
+    assert external_id_key("wikidata:Q31") == "wikidata:q31"
