@@ -1,0 +1,1 @@
+"""eventdb: a temporal event database for conflict analysis, with a GraphQL API."""
