@@ -10,9 +10,10 @@ written; `%` twice that). A fact holds on day D
 * definitely when its latest possible start <= D <= its earliest possible end,
 * possibly when its earliest possible start <= D <= its latest possible end, but not definitely.
 
-A single date (an event on "2015-06") has the same range for its start and its end. An open side
-(`..`) reaches the beginning or end of time; an unknown side (empty) spans what the package's
-DELTA_IF_UNKNOWN allows (ten years) beyond the other side.
+A single date (an event on "2015-06") has the same range for its start and its end; a one-of
+range (`[2016-04-20..]`, "on or after") covers every day it allows. An open side (`..`) reaches
+the beginning or end of time; an unknown side (empty) spans what the package's DELTA_IF_UNKNOWN
+allows (ten years) beyond the other side, or all of time when the other side is no date either.
 """
 
 from __future__ import annotations
@@ -44,12 +45,16 @@ UNKNOWN: Final = ""
 # the package's grammar (which costs milliseconds a parse). A property test holds the two equal.
 _PLAIN_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
-# What the package parses but which is not one date: sets and lists of dates, and long years.
+# What the package parses but which is not one date: lists of dates, and long years.
 _UNSUPPORTED = {
-    edtf_classes.OneOfASet: "a set of possible dates ([...]) is not supported; use an interval",
     edtf_classes.MultipleDates: "a list of dates ({...}) is not supported; record each fact apart",
     edtf_classes.LongYear: "years beyond 9999 are not supported",
 }
+_RANGES = (
+    edtf_classes.Consecutives,
+    edtf_classes.EarlierConsecutives,
+    edtf_classes.LaterConsecutives,
+)
 
 
 class InvalidDate(ValueError):
@@ -183,23 +188,24 @@ def _parse(text: str) -> FuzzyInterval:
     start_text, end_text = text.split("/", 1)
     if "/" in end_text:
         raise InvalidDate(text, "an interval has exactly one '/'")
-    known = {side for side in (start_text, end_text) if side not in (OPEN, UNKNOWN)}
-    if not known:
-        raise InvalidDate(text, "at least one side of an interval must be a date")
-
     start = _side(text, start_text, BEGINNING_OF_TIME)
     end = _side(text, end_text, END_OF_TIME)
-    if len(known) == 2 and _strict_range(end_text).latest < _strict_range(start_text).earliest:
+    dated = start_text not in (OPEN, UNKNOWN), end_text not in (OPEN, UNKNOWN)
+    if all(dated) and _strict_range(end_text).latest < _strict_range(start_text).earliest:
         raise InvalidDate(text, "it ends before it starts")  # as written, before any widening
-    if start is not None and end is not None:
-        return FuzzyInterval.between(text, start, end)
-    # An unknown side reaches DELTA_IF_UNKNOWN past the other side as written, as the package does.
+    # An unknown side reaches DELTA_IF_UNKNOWN past the other side as written, as the package
+    # does; past an open or unknown side it may be anywhere.
     if start is None:
-        assert end is not None
-        padded = _shift(_strict_range(end_text).latest, -appsettings.DELTA_IF_UNKNOWN)
-        return FuzzyInterval.between(text, DayRange(padded, end.latest), end)
-    padded = _shift(_strict_range(start_text).earliest, appsettings.DELTA_IF_UNKNOWN)
-    return FuzzyInterval.between(text, start, DayRange(start.earliest, padded))
+        earliest = BEGINNING_OF_TIME
+        if dated[1]:
+            earliest = _shift(_strict_range(end_text).latest, -appsettings.DELTA_IF_UNKNOWN)
+        start = DayRange(earliest, end.latest if end else END_OF_TIME)
+    if end is None:
+        latest = END_OF_TIME
+        if dated[0]:
+            latest = _shift(_strict_range(start_text).earliest, appsettings.DELTA_IF_UNKNOWN)
+        end = DayRange(start.earliest, latest)
+    return FuzzyInterval.between(text, start, end)
 
 
 def _side(interval: str, side: str, open_day: date) -> DayRange | None:
@@ -208,6 +214,8 @@ def _side(interval: str, side: str, open_day: date) -> DayRange | None:
         return DayRange(open_day, open_day)
     if side == UNKNOWN:
         return None
+    if side.startswith(("[", "{")):
+        raise InvalidDate(interval, "each side of an interval must be a single date")
     try:
         return _date_range(side)
     except InvalidDate as error:
@@ -220,7 +228,22 @@ def _date_range(text: str) -> DayRange:
     if plain is not None:
         return plain
     parsed = _parse_edtf_date(text)
+    if isinstance(parsed, edtf_classes.OneOfASet):
+        return _one_of_range(text, parsed)
     return DayRange(_to_date(text, parsed.lower_fuzzy()), _to_date(text, parsed.upper_fuzzy()))
+
+
+def _one_of_range(text: str, parsed: edtf_classes.OneOfASet) -> DayRange:
+    """`[A..B]`, `[A..]`, `[..B]`: one day somewhere in a range, open ends reaching the edges."""
+    if len(parsed.objects) != 1 or not isinstance(parsed.objects[0], _RANGES):
+        raise InvalidDate(
+            text, "a set of possible dates is only supported as one range ([A..B], [A..], [..B])"
+        )
+    lower, upper = parsed.lower_strict(), parsed.upper_strict()
+    return DayRange(
+        BEGINNING_OF_TIME if isinstance(lower, float) else _to_date(text, lower),
+        END_OF_TIME if isinstance(upper, float) else _to_date(text, upper),
+    )
 
 
 def _strict_range(text: str) -> DayRange:
@@ -229,6 +252,8 @@ def _strict_range(text: str) -> DayRange:
     if plain is not None:
         return plain
     parsed = _parse_edtf_date(text)
+    if isinstance(parsed, edtf_classes.OneOfASet):
+        return _one_of_range(text, parsed)
     return DayRange(_to_date(text, parsed.lower_strict()), _to_date(text, parsed.upper_strict()))
 
 

@@ -81,6 +81,8 @@ class Versioned:
     superseded_at: Mapped[datetime | None]
     recorded_by: Mapped[str | None] = mapped_column(String(200))
     change_note: Mapped[str | None] = mapped_column(Text)
+    # A hash of the content as recorded: a load of unchanged content writes nothing.
+    fingerprint: Mapped[str] = mapped_column(String(64))
 
 
 class ValidTime:
@@ -154,6 +156,8 @@ class SourceVersion(Versioned, Base):
     published_earliest: Mapped[date | None]
     published_latest: Mapped[date | None]
     url: Mapped[str | None] = mapped_column(Text)
+    # What else is known of the document: a dateline, a photo credit, how it was obtained.
+    notes: Mapped[str | None] = mapped_column(Text)
 
 
 # Actors

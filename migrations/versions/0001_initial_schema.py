@@ -62,6 +62,7 @@ def _transaction_time(table: str) -> list[SchemaItem]:
         sa.Column("superseded_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("recorded_by", sa.String(length=200), nullable=True),
         sa.Column("change_note", sa.Text(), nullable=True),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
         sa.CheckConstraint(
             "superseded_at IS NULL OR superseded_at >= recorded_at",
@@ -140,6 +141,7 @@ def upgrade() -> None:
         sa.Column("published_earliest", sa.Date(), nullable=True),
         sa.Column("published_latest", sa.Date(), nullable=True),
         sa.Column("url", sa.Text(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
         sa.CheckConstraint(
             "published_earliest <= published_latest",
             name=op.f("ck_source_versions_published_bounds"),

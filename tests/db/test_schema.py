@@ -24,7 +24,12 @@ async def add_actor(connection: AsyncConnection, slug: str) -> int:
     assert actor_id is not None
     await connection.execute(
         insert(ActorVersion).values(
-            actor_id=actor_id, name=slug, name_key=slug, kind="armed_group", recorded_at=NOW
+            actor_id=actor_id,
+            name=slug,
+            name_key=slug,
+            kind="armed_group",
+            recorded_at=NOW,
+            fingerprint="test",
         )
     )
     return actor_id
@@ -57,6 +62,7 @@ async def add_control(
             latest_end=fact.latest_end,
             recorded_at=NOW,
             superseded_at=superseded_at,
+            fingerprint="test",
         )
     )
 
@@ -77,7 +83,12 @@ async def test_a_reference_to_nothing_is_refused(engine: AsyncEngine) -> None:
         async with engine.begin() as connection:
             await connection.execute(
                 insert(ActorVersion).values(
-                    actor_id=999, name="x", name_key="x", kind="person", recorded_at=NOW
+                    actor_id=999,
+                    name="x",
+                    name_key="x",
+                    kind="person",
+                    recorded_at=NOW,
+                    fingerprint="test",
                 )
             )
 
@@ -111,6 +122,7 @@ async def test_a_fact_has_at_most_one_open_version(engine: AsyncEngine) -> None:
             "kind": "armed_group",
             "recorded_at": NOW - timedelta(days=1),
             "superseded_at": NOW,
+            "fingerprint": "test",
         }
         await connection.execute(insert(ActorVersion).values(**closed))
     with pytest.raises(IntegrityError):
@@ -121,7 +133,12 @@ async def test_a_fact_has_at_most_one_open_version(engine: AsyncEngine) -> None:
 async def add_actor_version_again(connection: AsyncConnection, actor_id: int) -> None:
     await connection.execute(
         insert(ActorVersion).values(
-            actor_id=actor_id, name="IS", name_key="is", kind="armed_group", recorded_at=NOW
+            actor_id=actor_id,
+            name="IS",
+            name_key="is",
+            kind="armed_group",
+            recorded_at=NOW,
+            fingerprint="test",
         )
     )
 
@@ -141,6 +158,7 @@ async def test_time_cannot_run_backwards_for_a_version(engine: AsyncEngine) -> N
                     kind="person",
                     recorded_at=NOW,
                     superseded_at=NOW - timedelta(seconds=1),
+                    fingerprint="test",
                 )
             )
 
