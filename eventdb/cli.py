@@ -1,19 +1,35 @@
 """The `eventdb` command: thin wrappers over the same layers the GraphQL API uses."""
 
 import asyncio
+import getpass
 import sys
 from collections.abc import Coroutine
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventdb.config import DATABASE_URL_VARIABLE, Settings
 from eventdb.db import migrate
 from eventdb.db.engine import create_engine
-from eventdb.errors import EventdbError
+from eventdb.errors import BadInput, EventdbError
+from eventdb.loading import LoadReport, load_files
+from eventdb.loading import Progress as LoadHooks
+from eventdb.queries.control import LocationState, state_of
+from eventdb.queries.refs import resolve
+from eventdb.temporal import Certainty
 
 app = typer.Typer(
     help="eventdb: a temporal event database for conflict analysis.",
@@ -52,6 +68,156 @@ def init(database_url: DatabaseUrl = None) -> None:
         out.print(f"{where} is up to date (schema {after}).")
     else:
         out.print(f"{where}: schema {before or 'empty'} -> {after}.")
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="YAML, JSON or JSON Lines fixture files")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything and report, but write nothing")
+    ] = False,
+    author: Annotated[
+        str | None, typer.Option(help="Who records these versions [default: your login name]")
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option(help="Why: kept with every version this load writes")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Load fixture files: all or nothing, and loading the same files again changes nothing."""
+    settings = _settings(database_url)
+    report = _run(_load(settings, files, dry_run, author or _login_name(), note))
+    for warning in report.warnings:
+        err.print(f"warning: {warning}")
+    for line in report.lines():
+        out.print(line)
+
+
+async def _load(
+    settings: Settings, files: list[Path], dry_run: bool, author: str, note: str | None
+) -> LoadReport:
+    engine = await _ready_engine(settings)
+    try:
+        with _LoadProgress() as progress:
+            return await load_files(
+                engine, files, dry_run=dry_run, author=author, note=note, progress=progress.hooks
+            )
+    finally:
+        await engine.dispose()
+
+
+class _LoadProgress:
+    """A progress bar for loads big enough to wait for; silent for small ones."""
+
+    THRESHOLD = 5_000
+
+    def __init__(self) -> None:
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        )
+        self.task: TaskID | None = None
+        self.hooks = LoadHooks(planned=self._planned, wrote=self._wrote)
+
+    def __enter__(self) -> "_LoadProgress":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.bar.stop()
+
+    def _planned(self, total: int) -> None:
+        if total >= self.THRESHOLD:
+            self.bar.start()
+            self.task = self.bar.add_task("writing", total=total)
+
+    def _wrote(self, count: int) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, count)
+
+
+@app.command()
+def state(
+    location: Annotated[str, typer.Argument(help="A slug, name, alias or id of a location")],
+    at: Annotated[str, typer.Option("--at", help="The day, YYYY-MM-DD")],
+    known_at: Annotated[
+        str | None,
+        typer.Option("--known-at", help="Answer as the database stood then (ISO 8601 instant)"),
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Who controls LOCATION on a day, how sure that is, and who says so."""
+    settings = _settings(database_url)
+    day = _day(at)
+    as_of = _instant(known_at) if known_at else None
+    found = _run(_state(settings, location, day, as_of))
+    when = f" (as known at {as_of.isoformat()})" if as_of else ""
+    if not found.controllers:
+        out.print(f"{found.location_name} on {day}{when}: no control is recorded.")
+        return
+    contested = " (contested)" if found.contested else ""
+    out.print(f"{found.location_name} on {day}{when}{contested}:")
+    for controller in found.controllers:
+        how = "definitely" if controller.certainty is Certainty.DEFINITE else "possibly"
+        out.print(
+            f"- {controller.actor_name} ({controller.actor_slug}) {controller.status}, {how};"
+            f" valid {controller.valid.text}"
+        )
+        cited = dict.fromkeys(f"{c.source_slug} ({c.confidence})" for c in controller.citations)
+        out.print(f"  sources: {', '.join(cited) or 'none'}")
+
+
+async def _state(
+    settings: Settings, location: str, day: date, as_of: datetime | None
+) -> LocationState:
+    engine = await _ready_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            location_id = await resolve(connection, "location", location, as_of)
+            return await state_of(connection, location_id, day, as_of)
+    finally:
+        await engine.dispose()
+
+
+async def _ready_engine(settings: Settings) -> AsyncEngine:
+    """An engine on a database at the newest schema; otherwise say how to get there."""
+    engine = create_engine(settings)
+    try:
+        current = await migrate.current_revision(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    if current != migrate.head_revision():
+        await engine.dispose()
+        where = settings.database_url.render_as_string(hide_password=True)
+        found = f"is at schema {current}" if current else "has no eventdb schema"
+        raise BadInput(f"{where} {found}; run `eventdb init` first")
+    return engine
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"--at: expected a day as YYYY-MM-DD, got {text!r}")
+
+
+def _instant(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"--known-at: expected an ISO 8601 instant, got {text!r}")
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "eventdb"
 
 
 async def _init(settings: Settings) -> tuple[str | None, str | None]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import calendar
 import enum
 import re
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -148,6 +149,35 @@ def definite_overlap_days(a: FuzzyInterval, b: FuzzyInterval) -> tuple[date, dat
         return None
     first, last = max(a_days[0], b_days[0]), min(a_days[1], b_days[1])
     return (first, last) if first <= last else None
+
+
+def definite_conflicts(facts: Sequence[tuple[Hashable, FuzzyInterval]]) -> list[tuple[int, int]]:
+    """Pairs of indexes into `facts` whose holders differ and that share a definite day.
+
+    Facts are taken in order of their first definite day; each one that shares a definite day
+    with an earlier fact of another holder is reported once, beside the earlier fact whose
+    definite days reach furthest. Sorting once makes this O(n log n) for a place's whole history.
+    """
+    spans = sorted(
+        (days, index, holder)
+        for index, (holder, fact) in enumerate(facts)
+        if (days := fact.definite_days) is not None
+    )
+    conflicts: list[tuple[int, int]] = []
+    # The earlier fact reaching furthest, and the one reaching furthest among other holders.
+    furthest: tuple[date, Hashable, int] | None = None
+    runner_up: tuple[date, Hashable, int] | None = None
+    for (first, last), index, holder in spans:
+        rival = furthest if furthest is not None and furthest[1] != holder else runner_up
+        if rival is not None and rival[0] >= first:
+            conflicts.append((rival[2], index))
+        if furthest is None or last > furthest[0]:
+            if furthest is not None and furthest[1] != holder:
+                runner_up = furthest
+            furthest = (last, holder, index)
+        elif holder != furthest[1] and (runner_up is None or last > runner_up[0]):
+            runner_up = (last, holder, index)
+    return conflicts
 
 
 def parse(text: str) -> FuzzyInterval:

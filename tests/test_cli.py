@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from eventdb.cli import app
 from eventdb.db import migrate
+from tests.helpers import DERNA
 
 runner = CliRunner()
 
@@ -60,3 +61,61 @@ def test_init_refuses_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "file is not a database" in result.output
     assert garbage.read_bytes() == b"this is not a database" * 100
+
+
+@pytest.fixture
+def initialized(database_url: URL) -> str:
+    url = url_text(database_url)
+    assert runner.invoke(app, ["init", "--database-url", url]).exit_code == 0
+    return url
+
+
+def test_load_then_ask_who_held_derna(initialized: str) -> None:
+    loaded = runner.invoke(app, ["load", str(DERNA), "--database-url", initialized])
+    assert loaded.exit_code == 0, loaded.output
+    assert "events: 9 added, 0 corrected, 0 retracted, 0 unchanged" in loaded.output
+
+    again = runner.invoke(app, ["load", str(DERNA), "--database-url", initialized])
+    assert "nothing to change" in again.output
+
+    state = runner.invoke(
+        app, ["state", "Darnah", "--at", "2015-03-01", "--database-url", initialized]
+    )
+    assert state.exit_code == 0, state.output
+    assert "Derna on 2015-03-01:" in state.output
+    assert "- ISIS (isis) controls, definitely; valid 2014-11/2015-06" in state.output
+    assert "sources: article (reported), long-war-journal-2016-04-20 (reported)" in state.output
+
+
+def test_a_bad_file_lists_its_problems_and_exits_non_zero(initialized: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("actors:\n  - {id: x, name: X, kind: militia}\n  - {id: y, kind: person}\n")
+    result = runner.invoke(app, ["load", str(bad), "--database-url", initialized])
+    assert result.exit_code == 1
+    assert f"{bad}:2: actor 'x': kind: expected one of" in result.output
+    assert f"{bad}:3: actor 'y': name: is required" in result.output
+    assert "2 problems; nothing was written" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_dry_run_says_what_it_would_do(initialized: str) -> None:
+    result = runner.invoke(app, ["load", "--dry-run", str(DERNA), "--database-url", initialized])
+    assert result.exit_code == 0
+    assert "dry run: nothing was written" in result.output
+    state = runner.invoke(app, ["state", "x", "--at", "2015-03-01", "--database-url", initialized])
+    assert "no location is known as 'x'" in state.output
+
+
+def test_commands_ask_for_init_on_a_database_without_the_schema(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    result = runner.invoke(app, ["load", str(DERNA), "--database-url", url])
+    assert result.exit_code == 1
+    assert "has no eventdb schema; run `eventdb init` first" in result.output
+
+
+def test_state_refuses_a_malformed_day(initialized: str) -> None:
+    result = runner.invoke(
+        app, ["state", "derna", "--at", "March 2015", "--database-url", initialized]
+    )
+    assert result.exit_code == 1
+    assert "--at: expected a day as YYYY-MM-DD, got 'March 2015'" in result.output

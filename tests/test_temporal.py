@@ -18,6 +18,7 @@ from eventdb.temporal import (
     FuzzyInterval,
     InvalidDate,
     certainty,
+    definite_conflicts,
     definite_overlap_days,
     overlap,
     parse,
@@ -284,6 +285,32 @@ def test_definite_overlap_days_are_the_days_both_definitely_hold(
         and oracle_certainty(readings(raw_b), day) is Certainty.DEFINITE
     ]
     assert definite_overlap_days(a, b) == ((both[0], both[-1]) if both else None)
+
+
+@given(st.lists(st.tuples(st.sampled_from("ABC"), raw_bounds()), max_size=8))
+def test_definite_conflicts_name_each_fact_that_clashes_with_an_earlier_one(
+    facts: list[tuple[str, tuple[DayRange, DayRange]]],
+) -> None:
+    intervals = [(holder, FuzzyInterval.between("f", *raw)) for holder, raw in facts]
+    reported = definite_conflicts(intervals)
+    for earlier, later in reported:
+        assert intervals[earlier][0] != intervals[later][0]
+        assert definite_overlap_days(intervals[earlier][1], intervals[later][1]) is not None
+
+    # Brute force: in order of first definite day, which facts clash with one before them?
+    order = sorted(
+        (fact.definite_days, index)
+        for index, (_, fact) in enumerate(intervals)
+        if fact.definite_days is not None
+    )
+    clashing = {
+        later
+        for position, (_, later) in enumerate(order)
+        for _, earlier in order[:position]
+        if intervals[earlier][0] != intervals[later][0]
+        and definite_overlap_days(intervals[earlier][1], intervals[later][1]) is not None
+    }
+    assert {later for _, later in reported} == clashing
 
 
 def test_bounds_that_cannot_be_read_in_order_are_refused() -> None:

@@ -1,0 +1,131 @@
+"""Loading fixture files: read, validate everything, then write it all in one transaction.
+
+`eventdb load` and the tests come here; GraphQL mutations share the validation, planning and
+writing steps so that there is one set of rules for every way a fact gets in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from eventdb.db.engine import SQLITE_BEGIN
+from eventdb.db.versioning import take_write_lock
+from eventdb.errors import BadInput
+from eventdb.loading.planning import KINDS, Plan, plan
+from eventdb.loading.reading import Problem, RawEntry, read_file
+from eventdb.loading.validation import validate
+from eventdb.loading.writing import write
+
+ACTIONS: Final = ("added", "corrected", "retracted", "unchanged")
+PLURALS: Final = {
+    "source": "sources",
+    "actor": "actors",
+    "location": "locations",
+    "affiliation": "affiliations",
+    "control": "control",
+    "event": "events",
+}
+
+
+class LoadRejected(BadInput):
+    """The load broke rules; `problems` lists each, and nothing was written."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.where.file, p.where.line or 0))
+        count = len(self.problems)
+        listing = "\n".join(str(problem) for problem in self.problems)
+        super().__init__(f"{listing}\n{count} problem{'s' * (count != 1)}; nothing was written")
+
+
+@dataclass
+class LoadReport:
+    """What a load did (or, in a dry run, would do), kind by kind."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    dry_run: bool = False
+    warnings: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, outcome: Plan, dry_run: bool) -> LoadReport:
+        counts = {
+            kind: {
+                "added": len(outcome.added[kind]),
+                "corrected": len(outcome.corrected[kind]),
+                "retracted": len(outcome.retracted[kind]),
+                "unchanged": outcome.unchanged[kind],
+            }
+            for kind in KINDS
+        }
+        return cls(counts, dry_run, outcome.warnings)
+
+    @property
+    def changed(self) -> bool:
+        return any(c[action] for c in self.counts.values() for action in ACTIONS[:3])
+
+    def lines(self) -> list[str]:
+        lines = []
+        for kind, counts in self.counts.items():
+            if any(counts.values()):
+                parts = ", ".join(f"{counts[action]} {action}" for action in ACTIONS)
+                lines.append(f"{PLURALS[kind]}: {parts}")
+        if not self.changed:
+            lines.append("nothing to change: the database already holds all of this")
+        elif self.dry_run:
+            lines.append("dry run: nothing was written")
+        return lines
+
+
+@dataclass
+class Progress:
+    """Hooks a caller may give to follow a long load."""
+
+    read: Callable[[Path, int], None] | None = None
+    planned: Callable[[int], None] | None = None  # how many versions are to be written
+    wrote: Callable[[int], None] | None = None
+
+
+async def load_files(
+    engine: AsyncEngine,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool = False,
+    author: str | None = None,
+    note: str | None = None,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Load `paths` as one all-or-nothing, idempotent change; raise LoadRejected on any problem."""
+    progress = progress or Progress()
+    entries: list[RawEntry] = []
+    problems: list[Problem] = []
+    for path in paths:
+        found, trouble = read_file(path)
+        entries.extend(found)
+        problems.extend(trouble)
+        if progress.read:
+            progress.read(path, len(found))
+    validated = validate(entries)
+    problems.extend(validated.problems)
+
+    async with engine.connect() as connection:
+        if connection.dialect.name == "sqlite" and not dry_run:
+            # Take the write lock before reading, so what is validated is what gets written.
+            connection = await connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        async with connection.begin() as transaction:
+            if not dry_run:
+                await take_write_lock(connection)
+            outcome = await plan(connection, validated.records, validated.refused)
+            problems.extend(outcome.problems)
+            if problems:
+                raise LoadRejected(problems)
+            if progress.planned:
+                progress.planned(sum(len(outcome.writes(kind)) for kind in KINDS))
+            if dry_run or not outcome.changes_anything:
+                await transaction.rollback()
+            else:
+                await write(connection, outcome, author=author, note=note, progress=progress.wrote)
+    return LoadReport.of(outcome, dry_run)

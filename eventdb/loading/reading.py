@@ -1,0 +1,281 @@
+"""Reading fixture files (YAML, JSON, JSON Lines) into entries that remember their file and line."""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass
+from json.decoder import JSONObject  # type: ignore[attr-defined]
+from json.scanner import py_make_scanner  # type: ignore[attr-defined]
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+# The top-level lists of a fixture document, and the kind of entry each holds.
+LISTS: Final = {
+    "sources": "source",
+    "actors": "actor",
+    "locations": "location",
+    "affiliations": "affiliation",
+    "control": "control",
+    "events": "event",
+}
+KINDS: Final = frozenset(LISTS.values())
+FORMATS: Final = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl"}
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where an entry or value came from: a file and line, or a path into GraphQL input."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    where: Where
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class Located(dict[str, Any]):
+    """A mapping read from a file, with the line it starts on and the line of each key."""
+
+    __slots__ = ("key_lines", "line")
+
+    def __init__(self, pairs: Any = (), line: int | None = None) -> None:
+        super().__init__(pairs)
+        self.line = line
+        self.key_lines: dict[str, int] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    kind: str
+    data: Mapping[str, Any]
+    where: Where
+
+
+def line_of(data: object, key: str | None = None) -> int | None:
+    """The line of `key` in `data` (or of `data` itself) when it was read from a file."""
+    if not isinstance(data, Located):
+        return None
+    if key is not None and key in data.key_lines:
+        return data.key_lines[key]
+    return data.line
+
+
+def read_file(path: Path) -> tuple[list[RawEntry], list[Problem]]:
+    """The entries of one fixture file, or the problems that stop it from being read."""
+    name = str(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(FORMATS)
+        return [], [Problem(Where(name), f"unknown file type {path.suffix!r}; use {known}")]
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return [], [Problem(Where(name), f"cannot read the file: {error.strerror or error}")]
+    text, problem = _decode(name, raw)
+    if problem is not None:
+        return [], [problem]
+    if not text.strip():
+        return [], [Problem(Where(name), "the file is empty: nothing to load")]
+    if fmt == "jsonl":
+        return _read_json_lines(name, text)
+    document, problems = _read_yaml(name, text) if fmt == "yaml" else _read_json(name, text)
+    if document is None and problems:
+        return [], problems
+    entries, more = _entries_of_document(name, document)
+    return entries, problems + more
+
+
+def _decode(name: str, raw: bytes) -> tuple[str, Problem | None]:
+    if b"\x00" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        return "", Problem(Where(name, line), "a NUL byte: this is a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        byte = raw[error.start]
+        return "", Problem(Where(name, line), f"not UTF-8 text (byte 0x{byte:02x})")
+
+
+def _entries_of_document(name: str, document: Any) -> tuple[list[RawEntry], list[Problem]]:
+    if not isinstance(document, Mapping):
+        found = type_name(document)
+        lists = ", ".join(LISTS)
+        return [], [Problem(Where(name, 1), f"expected a mapping of lists ({lists}), got {found}")]
+    entries: list[RawEntry] = []
+    problems: list[Problem] = []
+    for key, items in document.items():
+        kind = LISTS.get(key) if isinstance(key, str) else None
+        where = Where(name, line_of(document, key))
+        if kind is None:
+            problems.append(Problem(where, f"unknown list {key!r}; expected {', '.join(LISTS)}"))
+            continue
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            problems.append(Problem(where, f"{key}: expected a list, got {type_name(items)}"))
+            continue
+        for index, item in enumerate(items):
+            item_where = Where(name, line_of(item) or where.line)
+            if not isinstance(item, Mapping):
+                problems.append(
+                    Problem(
+                        item_where, f"{key}[{index}]: expected a mapping, got {type_name(item)}"
+                    )
+                )
+                continue
+            entries.append(RawEntry(kind, item, item_where))
+    return entries, problems
+
+
+def _read_json_lines(name: str, text: str) -> tuple[list[RawEntry], list[Problem]]:
+    entries: list[RawEntry] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = Where(name, number)
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(Problem(where, f"not valid JSON: {error.msg} (column {error.colno})"))
+            continue
+        if not isinstance(item, dict):
+            problems.append(Problem(where, f"expected a JSON object, got {type_name(item)}"))
+            continue
+        kind = item.get("type")
+        if kind not in KINDS:
+            expected = ", ".join(sorted(KINDS))
+            problems.append(Problem(where, f"type: expected one of {expected}, got {kind!r}"))
+            continue
+        entries.append(RawEntry(kind, item, where))
+    return entries, problems
+
+
+# JSON: the standard decoder, with objects that know their line.
+
+
+def _read_json(name: str, text: str) -> tuple[Any, list[Problem]]:
+    newlines = [match.start() for match in re.finditer("\n", text)]
+    problems: list[Problem] = []
+
+    def parse_object(
+        s_and_end: tuple[str, int], strict: bool, scan_once: Any, hook: Any, _: Any, memo: Any
+    ) -> tuple[Located, int]:
+        start = s_and_end[1] - 1  # the position of `{`
+        pairs, end = JSONObject(s_and_end, strict, scan_once, hook, list, memo)
+        mapping = Located(pairs, bisect_right(newlines, start) + 1)
+        if len(mapping) != len(pairs):
+            keys = [key for key, _ in pairs]
+            twice = sorted({key for key in keys if keys.count(key) > 1})
+            problems.append(Problem(Where(name, mapping.line), f"duplicate key {twice[0]!r}"))
+        return mapping, end
+
+    decoder = json.JSONDecoder()
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.scan_once = py_make_scanner(decoder)  # type: ignore[attr-defined]
+    try:
+        return decoder.decode(text), problems
+    except json.JSONDecodeError as error:
+        return None, [Problem(Where(name, error.lineno), f"not valid JSON: {error.msg}")]
+    except RecursionError:
+        return None, [Problem(Where(name), "not valid JSON: nested too deeply")]
+
+
+# YAML: PyYAML's C parser, with YAML 1.2's core types and mappings that know their lines.
+
+
+class _FixtureLoader(yaml.CSafeLoader):
+    """Only YAML 1.2's core types are implicit: `2016-12-07` and `NO` stay text."""
+
+    yaml_implicit_resolvers = {}  # noqa: RUF012  (PyYAML's own class-level table)
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, str]] = []
+
+    def construct_located_mapping(self, node: Node) -> Located:
+        if not isinstance(node, MappingNode):
+            raise ConstructorError(None, None, "expected a mapping", node.start_mark)
+        self.flatten_mapping(node)
+        mapping = Located(line=node.start_mark.line + 1)
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise ConstructorError(None, None, "a key must be text", key_node.start_mark)
+            key = str(self.construct_object(key_node, deep=True))
+            line = key_node.start_mark.line + 1
+            if key in mapping:
+                self.duplicates.append((line, f"duplicate key {key!r}"))
+            mapping[key] = self.construct_object(value_node, deep=True)
+            mapping.key_lines[key] = line
+        return mapping
+
+    def construct_decimal_int(self, node: Node) -> int:
+        # Decimal only: YAML 1.1 reads `010` as octal 8.
+        assert isinstance(node, ScalarNode)
+        return int(self.construct_scalar(node))
+
+
+_CORE_RESOLVERS = [
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
+]
+for _tag, _pattern, _first in _CORE_RESOLVERS:
+    _FixtureLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+_FixtureLoader.add_constructor("tag:yaml.org,2002:map", _FixtureLoader.construct_located_mapping)
+_FixtureLoader.add_constructor("tag:yaml.org,2002:int", _FixtureLoader.construct_decimal_int)
+
+
+def _read_yaml(name: str, text: str) -> tuple[Any, list[Problem]]:
+    loader = _FixtureLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        reason = ", ".join(part for part in (error.context, error.problem) if part)
+        return None, [Problem(Where(name, line), f"not valid YAML: {reason or 'unreadable'}")]
+    except yaml.YAMLError as error:
+        return None, [Problem(Where(name), f"not valid YAML: {error}")]
+    finally:
+        loader.dispose()
+    return data, [Problem(Where(name, line), message) for line, message in loader.duplicates]
+
+
+def type_name(value: object) -> str:
+    """How to name a value's type to someone who wrote a fixture by hand."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return "nothing" if value is None else type(value).__name__

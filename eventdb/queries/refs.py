@@ -1,0 +1,71 @@
+"""Finding a fact from what a user typed: an id, a slug, a name, an alias or an external id.
+
+Names and aliases match case- and accent-insensitively (`eventdb.names`). A name shared by several
+facts is refused with the candidates listed, never answered by a random pick.
+"""
+
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import select, union
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from eventdb.db.models import ActorAlias, ExternalId, LocationAlias
+from eventdb.db.versioning import FACTS, known_at
+from eventdb.errors import BadInput, NotFound
+from eventdb.names import external_id_key, name_key
+
+# The column holding each kind's display name, and its lookup key.
+_NAMES: Final = {
+    "actor": ("name", "name_key"),
+    "location": ("name", "name_key"),
+    "event": ("title", "title_key"),
+    "source": ("title", None),
+}
+_ALIASES: Final[dict[str, Any]] = {"actor": ActorAlias, "location": LocationAlias}
+
+
+async def resolve(
+    connection: AsyncConnection, kind: str, ref: str, at: datetime | None = None
+) -> int:
+    """The identity id of the `kind` fact that `ref` names, as known at `at`."""
+    tables = FACTS[kind]
+    identity, version = tables.identity, tables.version
+    ref = ref.strip()
+    if not ref:
+        raise BadInput(f"an empty reference names no {kind}")
+    visible = select(tables.fact_id.label("fact_id")).where(known_at(version, at))
+    matches = [
+        visible.join(identity, identity.id == tables.fact_id).where(identity.slug == ref.lower()),
+    ]
+    if ref.isdigit():
+        matches.append(visible.where(tables.fact_id == int(ref)))
+    key = name_key(ref)
+    display, lookup = _NAMES[kind]
+    if key and lookup is not None:
+        matches.append(visible.where(getattr(version, lookup) == key))
+    if key and kind in _ALIASES:
+        alias = _ALIASES[kind]
+        owner = getattr(alias, f"{kind}_version_id")
+        matches.append(visible.join(alias, owner == version.id).where(alias.alias_key == key))
+    if ":" in ref and kind in ("actor", "location", "event"):
+        owner = getattr(ExternalId, f"{kind}_version_id")
+        matches.append(
+            visible.join(ExternalId, owner == version.id).where(
+                ExternalId.value_key == external_id_key(ref)
+            )
+        )
+    found = sorted({row[0] for row in await connection.execute(union(*matches))})
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        when = f" as known at {at.isoformat()}" if at is not None else ""
+        raise NotFound(f"no {kind} is known as {ref!r}{when}")
+    rows = await connection.execute(
+        select(identity.slug, getattr(version, display))
+        .join(version, tables.fact_id == identity.id)
+        .where(identity.id.in_(found), known_at(version, at))
+        .order_by(identity.slug)
+    )
+    candidates = ", ".join(f"{slug} ({name})" for slug, name in rows)
+    raise BadInput(f"{ref!r} names several {kind}s: {candidates}; use a slug or id")
