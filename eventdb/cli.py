@@ -25,7 +25,7 @@ from eventdb.config import DATABASE_URL_VARIABLE, Settings
 from eventdb.db import migrate
 from eventdb.db.engine import create_engine
 from eventdb.errors import BadInput, EventdbError
-from eventdb.loading import LoadReport, load_files
+from eventdb.loading import LoadRejected, LoadReport, load_files
 from eventdb.loading import Progress as LoadHooks
 from eventdb.queries.control import LocationState, state_of
 from eventdb.queries.refs import resolve
@@ -37,8 +37,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 DatabaseUrl = Annotated[
     str | None,
@@ -248,6 +248,9 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run one command's work; what goes wrong is told in one line, never as a traceback."""
     try:
         return asyncio.run(coroutine)
+    except LoadRejected as rejected:
+        err.print(str(rejected))  # one problem a line, each with its file and line
+        sys.exit(1)
     except EventdbError as error:
         _fail(str(error))
     except (OperationalError, DBAPIError, OSError) as error:

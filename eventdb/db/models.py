@@ -122,6 +122,13 @@ def valid_bounds() -> CheckConstraint:
     )
 
 
+def sparse_index(table: str, column: str) -> Index:
+    """An index of a column that is mostly NULL, leaving the NULLs out: a row that does not
+    use the column costs the index nothing on insert."""
+    present = text(f"{column} IS NOT NULL")
+    return Index(f"ix_{table}_{column}", column, sqlite_where=present, postgresql_where=present)
+
+
 def value_in(column: str, values: tuple[str, ...]) -> CheckConstraint:
     """`column` holds one of a closed vocabulary's words."""
     words = ", ".join(f"'{value}'" for value in values)
@@ -209,13 +216,14 @@ class LocationVersion(Versioned, Base):
             " AND (longitude IS NULL OR longitude BETWEEN -180 AND 180)",
             name="coordinates",
         ),
+        sparse_index("location_versions", "parent_id"),
     )
 
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     name: Mapped[str] = mapped_column(Text)
     name_key: Mapped[str] = mapped_column(Text, index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
 
@@ -273,6 +281,8 @@ class ControlVersion(Versioned, ValidTime, Base):
         value_in("status", vocabulary.CONTROL_STATUSES),
         Index("ix_control_versions_location_days", "location_id", "earliest_start", "latest_end"),
         Index("ix_control_versions_actor_days", "actor_id", "earliest_start", "latest_end"),
+        sparse_index("control_versions", "started_by_event_id"),
+        sparse_index("control_versions", "ended_by_event_id"),
     )
 
     control_id: Mapped[int] = mapped_column(ForeignKey("controls.id"))
@@ -280,8 +290,8 @@ class ControlVersion(Versioned, ValidTime, Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
     status: Mapped[str] = mapped_column(String(20))
     # The events that began and ended this spell of control, when known.
-    started_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
-    ended_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    started_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    ended_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
 
 
 # Events
@@ -344,59 +354,53 @@ class Claim(Base):
 # What ties facts to sources, and outside identifiers to facts
 
 
+CITATION_OWNERS = (
+    "actor_version_id",
+    "location_version_id",
+    "affiliation_version_id",
+    "control_version_id",
+    "event_version_id",
+    "claim_id",
+)
+IDENTIFIED_OWNERS = ("actor_version_id", "location_version_id", "event_version_id")
+
+
 class Citation(Base):
     """A source reporting one version of a fact (or one alternative claim)."""
 
     __tablename__ = "citations"
     __table_args__ = (
-        one_of(
-            "actor_version_id",
-            "location_version_id",
-            "affiliation_version_id",
-            "control_version_id",
-            "event_version_id",
-            "claim_id",
-        ),
+        one_of(*CITATION_OWNERS),
         value_in("confidence", vocabulary.CONFIDENCES),
+        *(sparse_index("citations", owner) for owner in CITATION_OWNERS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
     quote: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[str] = mapped_column(String(20))
-    actor_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("actor_versions.id"), index=True
-    )
-    location_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("location_versions.id"), index=True
-    )
+    actor_version_id: Mapped[int | None] = mapped_column(ForeignKey("actor_versions.id"))
+    location_version_id: Mapped[int | None] = mapped_column(ForeignKey("location_versions.id"))
     affiliation_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("affiliation_versions.id"), index=True
+        ForeignKey("affiliation_versions.id")
     )
-    control_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("control_versions.id"), index=True
-    )
-    event_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("event_versions.id"), index=True
-    )
-    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    control_version_id: Mapped[int | None] = mapped_column(ForeignKey("control_versions.id"))
+    event_version_id: Mapped[int | None] = mapped_column(ForeignKey("event_versions.id"))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
 
 
 class ExternalId(Base):
     """An identifier another dataset gives a fact (`ucdp:144`, `wikidata:Q31`)."""
 
     __tablename__ = "external_ids"
-    __table_args__ = (one_of("actor_version_id", "location_version_id", "event_version_id"),)
+    __table_args__ = (
+        one_of(*IDENTIFIED_OWNERS),
+        *(sparse_index("external_ids", owner) for owner in IDENTIFIED_OWNERS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     value_key: Mapped[str] = mapped_column(String(200), index=True)
-    actor_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("actor_versions.id"), index=True
-    )
-    location_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("location_versions.id"), index=True
-    )
-    event_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("event_versions.id"), index=True
-    )
+    actor_version_id: Mapped[int | None] = mapped_column(ForeignKey("actor_versions.id"))
+    location_version_id: Mapped[int | None] = mapped_column(ForeignKey("location_versions.id"))
+    event_version_id: Mapped[int | None] = mapped_column(ForeignKey("event_versions.id"))

@@ -69,6 +69,8 @@ class Plan:
     corrected: dict[str, list[FactRecord]] = field(default_factory=lambda: defaultdict(list))
     retracted: dict[str, list[Retraction]] = field(default_factory=lambda: defaultdict(list))
     unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Each record's fingerprint, computed once, by kind and slug.
+    fingerprints: dict[tuple[str, str], str] = field(default_factory=dict)
     closing: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     # Identity ids the database already has, by kind and slug (new facts get theirs when written).
     ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
@@ -144,10 +146,11 @@ def _decide(
     result: Plan,
 ) -> None:
     for slug, record in facts.items():
+        fingerprint = result.fingerprints[kind, slug] = record.fingerprint()
         known = stored.get(slug)
         if known is None or known.version_id is None:
             result.added[kind].append(record)  # new, or restored after a retraction
-        elif known.fingerprint == record.fingerprint():
+        elif known.fingerprint == fingerprint:
             result.unchanged[kind] += 1
         else:
             result.corrected[kind].append(record)

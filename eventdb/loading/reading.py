@@ -12,6 +12,7 @@ from json.scanner import py_make_scanner  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, Final
 
+import orjson
 import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode
@@ -87,13 +88,13 @@ def read_file(path: Path) -> tuple[list[RawEntry], list[Problem]]:
         raw = path.read_bytes()
     except OSError as error:
         return [], [Problem(Where(name), f"cannot read the file: {error.strerror or error}")]
+    if fmt == "jsonl":
+        return _read_json_lines(name, raw)  # orjson checks the UTF-8 of each line itself
     text, problem = _decode(name, raw)
     if problem is not None:
         return [], [problem]
     if not text.strip():
         return [], [Problem(Where(name), "the file is empty: nothing to load")]
-    if fmt == "jsonl":
-        return _read_json_lines(name, text)
     document, problems = _read_yaml(name, text) if fmt == "yaml" else _read_json(name, text)
     if document is None and problems:
         return [], problems
@@ -144,16 +145,19 @@ def _entries_of_document(name: str, document: Any) -> tuple[list[RawEntry], list
     return entries, problems
 
 
-def _read_json_lines(name: str, text: str) -> tuple[list[RawEntry], list[Problem]]:
+def _read_json_lines(name: str, raw: bytes) -> tuple[list[RawEntry], list[Problem]]:
     entries: list[RawEntry] = []
     problems: list[Problem] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    if b"\x00" in raw:
+        _, problem = _decode(name, raw)
+        return [], [problem] if problem else []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
         if not line.strip():
             continue
         where = Where(name, number)
         try:
-            item = json.loads(line)
-        except json.JSONDecodeError as error:
+            item = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
             problems.append(Problem(where, f"not valid JSON: {error.msg} (column {error.colno})"))
             continue
         if not isinstance(item, dict):
@@ -165,6 +169,8 @@ def _read_json_lines(name: str, text: str) -> tuple[list[RawEntry], list[Problem
             problems.append(Problem(where, f"type: expected one of {expected}, got {kind!r}"))
             continue
         entries.append(RawEntry(kind, item, where))
+    if not entries and not problems:
+        problems.append(Problem(Where(name), "the file is empty: nothing to load"))
     return entries, problems
 
 

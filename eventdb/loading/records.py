@@ -8,7 +8,6 @@ whose order means nothing sorted, so that reloading the same facts is recognized
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -19,9 +18,10 @@ from eventdb.temporal import FuzzyInterval
 FINGERPRINT_FORMAT = 1
 
 
-def fingerprint(content: list[Any]) -> str:
-    encoded = json.dumps([FINGERPRINT_FORMAT, *content], separators=(",", ":"), default=str)
-    return hashlib.blake2b(encoded.encode(), digest_size=32).hexdigest()
+def fingerprint(content: tuple[Any, ...]) -> str:
+    """A hash of content made of text, numbers, None and tuples of them (whose repr is stable)."""
+    encoded = repr((FINGERPRINT_FORMAT, content)).encode()
+    return hashlib.blake2b(encoded, digest_size=32).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,16 +30,14 @@ class CitationRecord:
     quote: str | None
     confidence: str
 
-    def content(self) -> list[Any]:
-        return [self.source, self.quote, self.confidence]
+    def content(self) -> tuple[str, str, str]:
+        return (self.source, self.quote or "", self.confidence)
 
 
-def _citations(citations: tuple[CitationRecord, ...]) -> list[Any]:
-    return sorted((citation.content() for citation in citations), key=_sort_key)
-
-
-def _sort_key(value: Any) -> str:
-    return json.dumps(value, default=str)
+def _citations(citations: tuple[CitationRecord, ...]) -> tuple[Any, ...]:
+    if len(citations) < 2:
+        return tuple(citation.content() for citation in citations)
+    return tuple(sorted(citation.content() for citation in citations))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,7 +49,7 @@ class Record:
     where: Where
     note: str | None = None
 
-    def content(self) -> list[Any]:
+    def content(self) -> tuple[Any, ...]:
         raise NotImplementedError
 
     def fingerprint(self) -> str:
@@ -65,8 +63,8 @@ class Retraction(Record):
     kind: ClassVar[str] = "retraction"
     fact_kind: str
 
-    def content(self) -> list[Any]:
-        return []
+    def content(self) -> tuple[Any, ...]:
+        return ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,9 +76,9 @@ class SourceRecord(Record):
     url: str | None = None
     notes: str | None = None
 
-    def content(self) -> list[Any]:
+    def content(self) -> tuple[Any, ...]:
         published = self.published.text if self.published else None
-        return [self.title, self.publisher, published, self.url, self.notes]
+        return (self.title, self.publisher, published, self.url, self.notes)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,14 +90,14 @@ class ActorRecord(Record):
     external_ids: tuple[str, ...] = ()
     citations: tuple[CitationRecord, ...] = ()
 
-    def content(self) -> list[Any]:
-        return [
+    def content(self) -> tuple[Any, ...]:
+        return (
             self.name,
             self.actor_kind,
-            sorted(self.aliases),
-            sorted(self.external_ids),
+            tuple(sorted(self.aliases)),
+            tuple(sorted(self.external_ids)),
             _citations(self.citations),
-        ]
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,17 +112,17 @@ class LocationRecord(Record):
     external_ids: tuple[str, ...] = ()
     citations: tuple[CitationRecord, ...] = ()
 
-    def content(self) -> list[Any]:
-        return [
+    def content(self) -> tuple[Any, ...]:
+        return (
             self.name,
             self.location_kind,
             self.parent,
             self.latitude,
             self.longitude,
-            sorted(self.aliases),
-            sorted(self.external_ids),
+            tuple(sorted(self.aliases)),
+            tuple(sorted(self.external_ids)),
             _citations(self.citations),
-        ]
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,14 +134,14 @@ class AffiliationRecord(Record):
     valid: FuzzyInterval
     citations: tuple[CitationRecord, ...] = ()
 
-    def content(self) -> list[Any]:
-        return [
+    def content(self) -> tuple[Any, ...]:
+        return (
             self.actor,
             self.affiliation_kind,
             self.target,
             self.valid.text,
             _citations(self.citations),
-        ]
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,8 +155,8 @@ class ControlRecord(Record):
     ended_by: str | None = None
     citations: tuple[CitationRecord, ...] = ()
 
-    def content(self) -> list[Any]:
-        return [
+    def content(self) -> tuple[Any, ...]:
+        return (
             self.location,
             self.actor,
             self.status,
@@ -166,7 +164,7 @@ class ControlRecord(Record):
             self.started_by,
             self.ended_by,
             _citations(self.citations),
-        ]
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +179,8 @@ class ClaimRecord:
     value: str
     citations: tuple[CitationRecord, ...] = ()
 
-    def content(self) -> list[Any]:
-        return [self.field, self.value, _citations(self.citations)]
+    def content(self) -> tuple[Any, ...]:
+        return (self.field, self.value, _citations(self.citations))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -200,18 +198,20 @@ class EventRecord(Record):
     alternatives: tuple[ClaimRecord, ...] = ()
     external_ids: tuple[str, ...] = ()
 
-    def content(self) -> list[Any]:
-        return [
+    def content(self) -> tuple[Any, ...]:
+        return (
             self.title,
             self.event_kind,
             self.date.text,
             self.location,
-            sorted([participant.actor, participant.role] for participant in self.participants),
-            [self.fatalities_best, self.fatalities_low, self.fatalities_high],
+            tuple(
+                sorted((participant.actor, participant.role) for participant in self.participants)
+            ),
+            (self.fatalities_best, self.fatalities_low, self.fatalities_high),
             _citations(self.citations),
-            sorted((claim.content() for claim in self.alternatives), key=_sort_key),
-            sorted(self.external_ids),
-        ]
+            tuple(sorted(claim.content() for claim in self.alternatives)),
+            tuple(sorted(self.external_ids)),
+        )
 
 
 FactRecord = (

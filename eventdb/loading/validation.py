@@ -61,6 +61,7 @@ KEYS: Final = {
         "external_ids",
     },
 }
+_ALLOWED: Final = {kind: frozenset(keys | COMMON_KEYS) for kind, keys in KEYS.items()}
 CLAIM_FIELDS: Final = ("title", "kind", "date", "location", "fatalities", "participants")
 DEFAULT_CONFIDENCE: Final = "reported"
 
@@ -96,30 +97,33 @@ class _Entry:
         limit: int = NAME_LIMIT,
         data: Mapping[str, Any] | None = None,
     ) -> str | None:
-        value = self.value(key, data, required)
+        value = (self.data if data is None else data).get(key)
+        if value.__class__ is str:
+            clean = _clean_text(value, limit)
+            return clean if clean is not None else self.checked_text(key, value, limit, data)
         if value is None:
+            if required:
+                self.fail(key, "is required", data)
             return None
-        if not isinstance(value, str):
-            self.fail(key, f"expected text, got {type_name(value)}", data)
-            return None
-        return self.checked_text(key, value, limit, data)
+        self.fail(key, f"expected text, got {type_name(value)}", data)
+        return None
 
     def checked_text(
         self, key: str, value: str, limit: int, data: Mapping[str, Any] | None = None
     ) -> str | None:
+        clean = _clean_text(value, limit)
+        if clean is not None:
+            return clean
         value = value.strip()
         if not value:
             self.fail(key, "is empty", data)
-            return None
-        if len(value) > limit:
+        elif len(value) > limit:
             self.fail(
                 key, f"is {len(value):,} characters long; at most {limit:,} are allowed", data
             )
-            return None
-        if CONTROL_CHARACTERS.search(value):
+        else:
             self.fail(key, "contains a control character", data)
-            return None
-        return value
+        return None
 
     def pattern(
         self,
@@ -143,13 +147,10 @@ class _Entry:
     def slug(
         self, key: str, *, required: bool = True, data: Mapping[str, Any] | None = None
     ) -> str | None:
-        return self.pattern(
-            key,
-            SLUG,
-            "a slug (lowercase letters, digits, '.', '_', '-')",
-            required=required,
-            data=data,
-        )
+        value = (self.data if data is None else data).get(key)
+        if value.__class__ is str and _is_slug(value):
+            return value
+        return self.pattern(key, SLUG, SLUG_HELP, required=required, data=data)
 
     def choice(self, key: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
         value = self.value(key, None, default is None)
@@ -254,6 +255,10 @@ class _Entry:
             return ()
         citations = []
         for index, item in enumerate(value[:LIST_LIMIT]):
+            fast = _plain_citation(item)
+            if fast is not None:
+                citations.append(fast)
+                continue
             label = f"{key}[{index}]"
             if not isinstance(item, Mapping):
                 self.fail(label, f"expected a mapping with a source, got {type_name(item)}", data)
@@ -283,6 +288,42 @@ class Validated:
     refused: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
 
+SLUG_HELP: Final = "a slug (lowercase letters, digits, '.', '_', '-')"
+_is_slug = SLUG.fullmatch
+_is_word = WORD.fullmatch
+_CONFIDENCES: Final = frozenset(vocabulary.CONFIDENCES)
+_CITATION_KEYS: Final = frozenset({"source", "quote", "confidence"})
+
+
+def _clean_text(value: str, limit: int) -> str | None:
+    """`value` stripped when it is fine as it is, else None (and the caller says why)."""
+    value = value.strip()
+    if (
+        value
+        and len(value) <= limit
+        and (value.isprintable() or not CONTROL_CHARACTERS.search(value))
+    ):
+        return value
+    return None
+
+
+def _plain_citation(item: Any) -> CitationRecord | None:
+    """The common, well-formed citation, checked without building any message."""
+    if not isinstance(item, dict) or not item.keys() <= _CITATION_KEYS:
+        return None
+    source, quote = item.get("source"), item.get("quote")
+    confidence = item.get("confidence", DEFAULT_CONFIDENCE)
+    if source.__class__ is not str or not _is_slug(source) or confidence not in _CONFIDENCES:
+        return None
+    if quote is not None:
+        if quote.__class__ is not str:
+            return None
+        quote = _clean_text(quote, LONG_TEXT_LIMIT)
+        if quote is None:
+            return None
+    return CitationRecord(source, quote, confidence)
+
+
 def validate(entries: list[RawEntry]) -> Validated:
     """Records for the entries that are right on their own, and the problems of the rest."""
     result = Validated()
@@ -302,11 +343,11 @@ def validate_entry(entry: RawEntry, problems: list[Problem]) -> Record | None:
     slug = reader.slug("id", required=not keyed)
     if slug is not None:
         reader.label = f"{entry.kind} {slug!r}"
-    allowed = KEYS[entry.kind] | COMMON_KEYS
-    for key in sorted(entry.data.keys() - allowed, key=str):
-        reader.fail(
-            str(key), f"unknown key; {entry.kind} entries take {', '.join(sorted(allowed))}"
-        )
+    allowed = _ALLOWED[entry.kind]
+    if not entry.data.keys() <= allowed:
+        takes = ", ".join(sorted(allowed))
+        for key in sorted(entry.data.keys() - allowed, key=str):
+            reader.fail(str(key), f"unknown key; {entry.kind} entries take {takes}")
     retracted = entry.data.get("retracted", False)
     if not isinstance(retracted, bool):
         reader.fail("retracted", f"expected true or false, got {retracted!r}")
@@ -524,6 +565,16 @@ def _event(reader: _Entry, slug: str | None, note: str | None, retracted: bool) 
 def _participants(reader: _Entry) -> tuple[ParticipantRecord, ...]:
     participants: dict[tuple[str, str], ParticipantRecord] = {}
     for item in reader.mappings("participants"):
+        actor, role = item.get("actor"), item.get("role")
+        if (
+            isinstance(actor, str)
+            and isinstance(role, str)
+            and len(item) == 2
+            and _is_slug(actor)
+            and _is_word(role)
+        ):
+            participants.setdefault((actor, role), ParticipantRecord(actor, role))
+            continue
         unknown = item.keys() - {"actor", "role"}
         if unknown:
             reader.fail(f"participants.{sorted(unknown)[0]}", "unknown key", item)

@@ -49,6 +49,8 @@ class _Rows:
         dialect = connection.dialect
         day = Date().dialect_impl(dialect).bind_processor(dialect)
         self.day: Callable[[date], Any] = day or (lambda value: value)
+        if dialect.name == "sqlite":
+            self.day = date.isoformat  # what SQLAlchemy writes, without a call per value
         stamp = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
         self.instant = now
         self.now = stamp(now) if stamp else now  # as the engine stores it
@@ -138,7 +140,8 @@ async def _add_versions(
         builder = _BUILDERS[kind]
         for version_id, record in zip(version_ids, records, strict=True):
             columns, values = builder(record, version_id, plan.ids, rows, claim_ids)
-            common = (rows.now, None, author, record.note or note, record.fingerprint())
+            fingerprint = plan.fingerprints[kind, record.slug]
+            common = (rows.now, None, author, record.note or note, fingerprint)
             rows.add(
                 table,
                 ("id", tables.fact_id.key, *VERSION_COLUMNS, *columns),
