@@ -14,6 +14,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
@@ -26,7 +27,7 @@ from eventdb.db import migrate
 from eventdb.db.engine import create_engine
 from eventdb.errors import BadInput, EventdbError
 from eventdb.loading import LoadRejected, LoadReport, load_files
-from eventdb.loading import Progress as LoadHooks
+from eventdb.loading import Progress as LoadProgress
 from eventdb.queries.control import LocationState, state_of
 from eventdb.queries.refs import resolve
 from eventdb.temporal import Certainty
@@ -98,21 +99,22 @@ async def _load(
 ) -> LoadReport:
     engine = await _ready_engine(settings)
     try:
-        with _LoadProgress() as progress:
+        with _LoadProgress(files) as progress:
             return await load_files(
-                engine, files, dry_run=dry_run, author=author, note=note, progress=progress.hooks
+                engine, files, dry_run=dry_run, author=author, note=note, progress=progress
             )
     finally:
         await engine.dispose()
 
 
-class _LoadProgress:
-    """A progress bar for loads big enough to wait for; silent for small ones."""
+class _LoadProgress(LoadProgress):
+    """A progress display for loads big enough to wait for; silent for small ones."""
 
-    THRESHOLD = 5_000
+    THRESHOLD_BYTES = 2_000_000
 
-    def __init__(self) -> None:
+    def __init__(self, files: list[Path]) -> None:
         self.bar = Progress(
+            SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
@@ -121,22 +123,32 @@ class _LoadProgress:
             transient=True,
         )
         self.task: TaskID | None = None
-        self.hooks = LoadHooks(planned=self._planned, wrote=self._wrote)
+        self.shown = sum(_size(path) for path in files) >= self.THRESHOLD_BYTES
 
     def __enter__(self) -> "_LoadProgress":
+        if self.shown:
+            self.bar.start()
         return self
 
     def __exit__(self, *_: object) -> None:
         self.bar.stop()
 
-    def _planned(self, total: int) -> None:
-        if total >= self.THRESHOLD:
-            self.bar.start()
-            self.task = self.bar.add_task("writing", total=total)
+    def phase(self, description: str, total: int | None = None) -> None:
+        if self.shown:
+            if self.task is not None:
+                self.bar.remove_task(self.task)
+            self.task = self.bar.add_task(description, total=total)
 
-    def _wrote(self, count: int) -> None:
+    def advance(self, count: int) -> None:
         if self.task is not None:
             self.bar.advance(self.task, count)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the loader reports it
 
 
 @app.command()

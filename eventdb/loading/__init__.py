@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,13 +85,14 @@ class LoadReport:
         return lines
 
 
-@dataclass
 class Progress:
-    """Hooks a caller may give to follow a long load."""
+    """How a caller follows a long load: phases, each with a total when one is known."""
 
-    read: Callable[[Path, int], None] | None = None
-    planned: Callable[[int], None] | None = None  # how many versions are to be written
-    wrote: Callable[[int], None] | None = None
+    def phase(self, description: str, total: int | None = None) -> None:
+        """A new phase begins."""
+
+    def advance(self, count: int) -> None:
+        """`count` more units of the current phase are done."""
 
 
 async def load_files(
@@ -133,13 +134,13 @@ async def _load(
     entries: list[RawEntry] = []
     problems: list[Problem] = []
     for path in paths:
+        progress.phase(f"reading {path.name}")
         found, trouble = read_file(path)
         entries.extend(found)
         problems.extend(trouble)
-        if progress.read:
-            progress.read(path, len(found))
     clock.lap("read")
-    validated = validate(entries)
+    progress.phase("checking entries", len(entries))
+    validated = validate(entries, progress.advance)
     problems.extend(validated.problems)
     clock.lap("validate")
 
@@ -150,17 +151,19 @@ async def _load(
         async with connection.begin() as transaction:
             if not dry_run:
                 await take_write_lock(connection)
+            progress.phase("comparing with the database")
             outcome = await plan(connection, validated.records, validated.refused)
             problems.extend(outcome.problems)
             if problems:
                 raise LoadRejected(problems)
             clock.lap("plan")
-            if progress.planned:
-                progress.planned(sum(len(outcome.writes(kind)) for kind in KINDS))
             if dry_run or not outcome.changes_anything:
                 await transaction.rollback()
             else:
-                await write(connection, outcome, author=author, note=note, progress=progress.wrote)
+                progress.phase("writing", sum(len(outcome.writes(kind)) for kind in KINDS))
+                await write(
+                    connection, outcome, author=author, note=note, progress=progress.advance
+                )
         clock.lap("write")  # the commit included
     report = LoadReport.of(outcome, dry_run)
     report.timings = clock.laps

@@ -41,6 +41,7 @@ NAME_LIMIT: Final = 500
 TITLE_LIMIT: Final = 2_000
 LONG_TEXT_LIMIT: Final = 20_000
 LIST_LIMIT: Final = 1_000  # aliases, participants, citations per entry
+PROGRESS_STEP: Final = 10_000
 
 COMMON_KEYS: Final = frozenset({"id", "note", "retracted", "type"})
 KEYS: Final = {
@@ -324,15 +325,19 @@ def _plain_citation(item: Any) -> CitationRecord | None:
     return CitationRecord(source, quote, confidence)
 
 
-def validate(entries: list[RawEntry]) -> Validated:
+def validate(entries: list[RawEntry], advance: Callable[[int], None] | None = None) -> Validated:
     """Records for the entries that are right on their own, and the problems of the rest."""
     result = Validated()
-    for entry in entries:
+    for index, entry in enumerate(entries, start=1):
         record = validate_entry(entry, result.problems)
         if record is not None:
             result.records.append(record)
         elif isinstance(slug := entry.data.get("id"), str):
             result.refused[entry.kind].add(slug)
+        if advance is not None and index % PROGRESS_STEP == 0:
+            advance(PROGRESS_STEP)
+    if advance is not None:
+        advance(len(entries) % PROGRESS_STEP)
     return result
 
 
