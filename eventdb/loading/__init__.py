@@ -142,6 +142,7 @@ async def _load(
     progress.phase("checking entries", len(entries))
     validated = validate(entries, progress.advance)
     problems.extend(validated.problems)
+    del entries  # the records hold all that is needed now; free the parsed documents
     clock.lap("validate")
 
     async with engine.connect() as connection:
