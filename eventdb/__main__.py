@@ -1,0 +1,5 @@
+"""`python -m eventdb` runs the command line."""
+
+from eventdb.cli import main
+
+main()
