@@ -2,13 +2,14 @@
 
 import asyncio
 import getpass
+import json
 import sys
 from collections.abc import Coroutine
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+import uvicorn
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -21,16 +22,17 @@ from rich.progress import (
 )
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.types import ExecutionResult
 
+from eventdb.api.app import create_app
+from eventdb.api.context import Context, Reader
+from eventdb.api.schema import make_schema
 from eventdb.config import DATABASE_URL_VARIABLE, Settings
 from eventdb.db import migrate
 from eventdb.db.engine import create_engine
 from eventdb.errors import BadInput, EventdbError
 from eventdb.loading import LoadRejected, LoadReport, load_files
 from eventdb.loading import Progress as LoadProgress
-from eventdb.queries.control import LocationState, state_of
-from eventdb.queries.refs import resolve
-from eventdb.temporal import Certainty
 
 app = typer.Typer(
     help="eventdb: a temporal event database for conflict analysis.",
@@ -151,6 +153,23 @@ def _size(path: Path) -> int:
         return 0  # the loader reports it
 
 
+STATE_QUERY = """
+query State($location: String!, $at: Date!, $knownAt: DateTime) {
+  stateOf(location: $location, at: $at, knownAt: $knownAt) {
+    location { name }
+    contested
+    controllers {
+      actor { name slug }
+      status
+      certainty
+      valid
+      citations { source { slug } confidence }
+    }
+  }
+}
+"""
+
+
 @app.command()
 def state(
     location: Annotated[str, typer.Argument(help="A slug, name, alias or id of a location")],
@@ -161,37 +180,101 @@ def state(
     ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Who controls LOCATION on a day, how sure that is, and who says so."""
+    """Who controls LOCATION on a day, how sure that is, since and until when, who says so."""
     settings = _settings(database_url)
-    day = _day(at)
-    as_of = _instant(known_at) if known_at else None
-    found = _run(_state(settings, location, day, as_of))
-    when = f" (as known at {as_of.isoformat()})" if as_of else ""
-    if not found.controllers:
-        out.print(f"{found.location_name} on {day}{when}: no control is recorded.")
+    variables = {"location": location, "at": at, "knownAt": known_at}
+    result = _run(_execute(settings, STATE_QUERY, variables))
+    if result.errors:
+        _fail("; ".join(error.message for error in result.errors))
+    assert result.data is not None
+    found = result.data["stateOf"]
+    when = f" (as known at {known_at})" if known_at else ""
+    name = found["location"]["name"]
+    if not found["controllers"]:
+        out.print(f"{name} on {at}{when}: no control is recorded.")
         return
-    contested = " (contested)" if found.contested else ""
-    out.print(f"{found.location_name} on {day}{when}{contested}:")
-    for controller in found.controllers:
-        how = "definitely" if controller.certainty is Certainty.DEFINITE else "possibly"
+    contested = " (contested)" if found["contested"] else ""
+    out.print(f"{name} on {at}{when}{contested}:")
+    for spell in found["controllers"]:
+        how = "definitely" if spell["certainty"] == "DEFINITE" else "possibly"
+        actor = spell["actor"]
         out.print(
-            f"- {controller.actor_name} ({controller.actor_slug}) {controller.status}, {how};"
-            f" valid {controller.valid.text}"
+            f"- {actor['name']} ({actor['slug']}) {spell['status']}, {how}; {_span(spell['valid'])}"
         )
-        cited = dict.fromkeys(f"{c.source_slug} ({c.confidence})" for c in controller.citations)
+        cited = dict.fromkeys(
+            f"{c['source']['slug']} ({c['confidence']})" for c in spell["citations"]
+        )
         out.print(f"  sources: {', '.join(cited) or 'none'}")
 
 
-async def _state(
-    settings: Settings, location: str, day: date, as_of: datetime | None
-) -> LocationState:
+def _span(valid: str) -> str:
+    """`2014-11/2015-06` as 'since 2014-11, until 2015-06', saying what is open or unknown."""
+    start, _, end = valid.partition("/")
+    since = {"..": "since always", "": "since a time unknown"}.get(start, f"since {start}")
+    until = {"..": "ongoing", "": "until a time unknown"}.get(end, f"until {end}")
+    return f"{since}, {until} ({valid})"
+
+
+@app.command()
+def query(
+    document: Annotated[str, typer.Argument(help="A GraphQL query")],
+    var: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--var", help="NAME=VALUE; VALUE is read as JSON when it parses, else as text"
+        ),
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Run a GraphQL query and print the JSON response (exit 1 when it has errors)."""
+    settings = _settings(database_url)
+    variables = dict(_variable(item) for item in var or [])
+    result = _run(_execute(settings, document, variables))
+    response: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        response["errors"] = [error.formatted for error in result.errors]
+    out.print(json.dumps(response, indent=2, ensure_ascii=False))
+    if result.errors:
+        sys.exit(1)
+
+
+def _variable(item: str) -> tuple[str, Any]:
+    name, equals, raw = item.partition("=")
+    if not equals or not name:
+        _fail(f"--var: expected NAME=VALUE, got {item!r}")
+    try:
+        return name, json.loads(raw)
+    except json.JSONDecodeError:
+        return name, raw
+
+
+async def _execute(settings: Settings, document: str, variables: dict[str, Any]) -> ExecutionResult:
     engine = await _ready_engine(settings)
     try:
-        async with engine.connect() as connection:
-            location_id = await resolve(connection, "location", location, as_of)
-            return await state_of(connection, location_id, day, as_of)
+        schema = make_schema(settings.limits)
+        context = Context(reader=Reader(engine), limits=settings.limits)
+        return await schema.execute(document, variable_values=variables, context_value=context)
     finally:
         await engine.dispose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Serve the GraphQL API (and GraphiQL) at http://HOST:PORT/graphql."""
+    settings = _settings(database_url)
+    _run(_check_ready(settings))
+    where = settings.database_url.render_as_string(hide_password=True)
+    err.print(f"eventdb: GraphQL at http://{host}:{port}/graphql, health at /healthz, data {where}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+async def _check_ready(settings: Settings) -> None:
+    engine = await _ready_engine(settings)
+    await engine.dispose()
 
 
 async def _ready_engine(settings: Settings) -> AsyncEngine:
@@ -208,21 +291,6 @@ async def _ready_engine(settings: Settings) -> AsyncEngine:
         found = f"is at schema {current}" if current else "has no eventdb schema"
         raise BadInput(f"{where} {found}; run `eventdb init` first")
     return engine
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"--at: expected a day as YYYY-MM-DD, got {text!r}")
-
-
-def _instant(text: str) -> datetime:
-    try:
-        instant = datetime.fromisoformat(text)
-    except ValueError:
-        _fail(f"--known-at: expected an ISO 8601 instant, got {text!r}")
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
 def _login_name() -> str:

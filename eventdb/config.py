@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from sqlalchemy.engine import URL, make_url
@@ -19,16 +19,46 @@ _DRIVERS: Final = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one GraphQL request may ask for; beyond these it is refused before it runs."""
+
+    max_depth: int = 15
+    max_aliases: int = 100
+    max_tokens: int = 5_000
+    default_page: int = 50
+    max_page: int = 500
+
+    @classmethod
+    def from_environment(cls) -> Limits:
+        values = {}
+        for name in ("max_depth", "max_aliases", "max_tokens", "default_page", "max_page"):
+            raw = os.environ.get(f"EVENTDB_{name.upper()}")
+            if raw is not None:
+                if not raw.isdigit() or int(raw) < 1:
+                    raise BadInput(f"EVENTDB_{name.upper()} must be a whole number above 0")
+                values[name] = int(raw)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: URL
     # Milliseconds SQLite waits for another writer before giving up.
     sqlite_busy_timeout_ms: int = 5_000
+    limits: Limits = field(default_factory=Limits)
+    # Origins allowed to call the API from a browser (EVENTDB_CORS_ORIGINS, comma-separated).
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, database_url: str | None = None) -> Settings:
         """`database_url` if given, else EVENTDB_DATABASE_URL, else the SQLite file here."""
         raw = database_url or os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
-        return cls(database_url=parse_database_url(raw))
+        origins = os.environ.get("EVENTDB_CORS_ORIGINS", "")
+        return cls(
+            database_url=parse_database_url(raw),
+            limits=Limits.from_environment(),
+            cors_origins=tuple(origin.strip() for origin in origins.split(",") if origin.strip()),
+        )
 
 
 def parse_database_url(raw: str) -> URL:

@@ -1,10 +1,14 @@
 """Errors of our own: raised below the edges, turned into GraphQL codes and CLI messages there."""
 
+from typing import Any
+
 
 class EventdbError(Exception):
     """Base of every error a user can be shown."""
 
     code = "INTERNAL_SERVER_ERROR"
+    # What a client may want besides the message, e.g. the candidates of an ambiguous name.
+    details: dict[str, Any] = {}  # noqa: RUF012  (never mutated; subclasses set their own)
 
 
 class BadInput(EventdbError):
@@ -23,3 +27,13 @@ class Conflict(EventdbError):
     """The write contradicts what the database holds."""
 
     code = "CONFLICT"
+
+
+class Ambiguous(BadInput):
+    """A name matches several facts; `candidates` lists them."""
+
+    code = "AMBIGUOUS_REFERENCE"
+
+    def __init__(self, message: str, candidates: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.details = {"candidates": candidates}

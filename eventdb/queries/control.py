@@ -1,122 +1,194 @@
-"""Who controls a place on a day: every spell of control that may hold then, with its certainty."""
+"""Who controls what, when: spells of control that may hold on a day, map frames, timelines."""
+
+from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from eventdb.db.models import (
-    Actor,
-    ActorVersion,
-    Citation,
-    ControlVersion,
-    Location,
-    LocationVersion,
-    Source,
-)
+from eventdb.db.models import Control, ControlVersion
 from eventdb.db.versioning import known_at
-from eventdb.errors import NotFound
-from eventdb.temporal import Certainty, FuzzyInterval, certainty
+from eventdb.temporal import BEGINNING_OF_TIME, END_OF_TIME, Certainty, FuzzyInterval, certainty
 
 
 @dataclass(frozen=True, slots=True)
-class CitationView:
-    source_slug: str
-    quote: str | None
-    confidence: str
-
-
-@dataclass(frozen=True, slots=True)
-class Controller:
+class ControlView:
+    id: int
+    version_id: int
+    slug: str
+    location_id: int
     actor_id: int
-    actor_slug: str
-    actor_name: str
     status: str
-    certainty: Certainty
     valid: FuzzyInterval
-    citations: tuple[CitationView, ...]
+    started_by_event_id: int | None
+    ended_by_event_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A spell of control and how surely it holds on the day asked about."""
+
+    control: ControlView
+    certainty: Certainty
 
 
 @dataclass(frozen=True, slots=True)
 class LocationState:
     location_id: int
-    location_slug: str
-    location_name: str
-    at: date
-    controllers: tuple[Controller, ...]
+    day: date
+    controllers: tuple[Held, ...]
 
     @property
     def contested(self) -> bool:
         """More than one actor may hold the place that day, or a record says it is contested."""
-        actors = {controller.actor_id for controller in self.controllers}
-        return len(actors) > 1 or any(c.status == "contested" for c in self.controllers)
+        actors = {held.control.actor_id for held in self.controllers}
+        return len(actors) > 1 or any(h.control.status == "contested" for h in self.controllers)
 
 
-async def state_of(
-    connection: AsyncConnection, location_id: int, day: date, at: datetime | None = None
-) -> LocationState:
-    place = (
-        await connection.execute(
-            select(Location.slug, LocationVersion.name)
-            .join(LocationVersion, LocationVersion.location_id == Location.id)
-            .where(Location.id == location_id, known_at(LocationVersion, at))
-        )
-    ).first()
-    if place is None:
-        raise NotFound(f"no location has id {location_id}")
-    rows = (
-        await connection.execute(
-            select(
-                ControlVersion.id,
-                ControlVersion.actor_id,
-                Actor.slug,
-                ActorVersion.name,
-                ControlVersion.status,
-                ControlVersion.valid,
-                ControlVersion.earliest_start,
-                ControlVersion.latest_start,
-                ControlVersion.earliest_end,
-                ControlVersion.latest_end,
-            )
-            .join(Actor, Actor.id == ControlVersion.actor_id)
-            .join(ActorVersion, ActorVersion.actor_id == Actor.id)
-            .where(
-                ControlVersion.location_id == location_id,
-                ControlVersion.earliest_start <= day,
-                ControlVersion.latest_end >= day,
-                known_at(ControlVersion, at),
-                known_at(ActorVersion, at),
-            )
-        )
-    ).all()
-    citations = await _citations(connection, [row[0] for row in rows])
-    controllers = []
-    for version_id, actor_id, slug, name, status, valid, *days in rows:
-        interval = FuzzyInterval(valid, *days)
-        held = certainty(interval, day)
-        assert held is not None  # the query kept only spells that may hold on `day`
-        controllers.append(
-            Controller(actor_id, slug, name, status, held, interval, citations[version_id])
-        )
-    controllers.sort(key=lambda c: (c.certainty is not Certainty.DEFINITE, c.valid.earliest_start))
-    return LocationState(location_id, place[0], place[1], day, tuple(controllers))
+_COLUMNS: Final = (
+    Control.id,
+    ControlVersion.id,
+    Control.slug,
+    ControlVersion.location_id,
+    ControlVersion.actor_id,
+    ControlVersion.status,
+    ControlVersion.valid,
+    ControlVersion.earliest_start,
+    ControlVersion.latest_start,
+    ControlVersion.earliest_end,
+    ControlVersion.latest_end,
+    ControlVersion.started_by_event_id,
+    ControlVersion.ended_by_event_id,
+)
 
 
-async def _citations(
-    connection: AsyncConnection, version_ids: Sequence[int]
-) -> dict[int, tuple[CitationView, ...]]:
-    found: dict[int, list[CitationView]] = defaultdict(list)
-    if version_ids:
-        rows = await connection.execute(
-            select(Citation.control_version_id, Source.slug, Citation.quote, Citation.confidence)
-            .join(Source, Source.id == Citation.source_id)
-            .where(Citation.control_version_id.in_(version_ids))
-            .order_by(Citation.id)
+def _select(at: datetime | None, *where: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+    return (
+        select(*_COLUMNS)
+        .join(Control, Control.id == ControlVersion.control_id)
+        .where(known_at(ControlVersion, at), *where)
+    )
+
+
+def _view(row: Sequence[Any]) -> ControlView:
+    identity, version, slug, location, actor, status, valid, *rest = row
+    interval = FuzzyInterval(valid, *rest[:4])
+    return ControlView(identity, version, slug, location, actor, status, interval, *rest[4:])
+
+
+def held_on(controls: Iterable[ControlView], day: date) -> list[Held]:
+    """The spells that may hold on `day`, definite first, then by start."""
+    held = []
+    for control in controls:
+        sure = certainty(control.valid, day)
+        if sure is not None:
+            held.append(Held(control, sure))
+    held.sort(key=lambda h: (h.certainty is not Certainty.DEFINITE, h.control.valid.earliest_start))
+    return held
+
+
+def _on(day: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return ControlVersion.earliest_start <= day, ControlVersion.latest_end >= day
+
+
+async def held_at_locations(
+    connection: AsyncConnection, location_ids: Iterable[int], day: date, at: datetime | None
+) -> dict[int, LocationState]:
+    """The state of each location on `day` (every location asked about has one, maybe empty)."""
+    wanted = set(location_ids)
+    rows = await connection.execute(_select(at, ControlVersion.location_id.in_(wanted), *_on(day)))
+    by_place: dict[int, list[ControlView]] = defaultdict(list)
+    for row in rows:
+        view = _view(row)
+        by_place[view.location_id].append(view)
+    return {
+        place: LocationState(place, day, tuple(held_on(by_place[place], day))) for place in wanted
+    }
+
+
+async def held_by_actors(
+    connection: AsyncConnection, actor_ids: Iterable[int], day: date | None, at: datetime | None
+) -> dict[int, list[Held]]:
+    """What each actor controls or contests on `day`; without a day, every spell (DEFINITE for
+    the fact's core, as the contract says)."""
+    where: list[ColumnElement[bool]] = [ControlVersion.actor_id.in_(set(actor_ids))]
+    if day is not None:
+        where.extend(_on(day))
+    rows = await connection.execute(_select(at, *where).order_by(ControlVersion.earliest_start))
+    views = [_view(row) for row in rows]
+    held = held_on(views, day) if day is not None else [Held(v, Certainty.DEFINITE) for v in views]
+    found: dict[int, list[Held]] = defaultdict(list)
+    for spell in held:
+        found[spell.control.actor_id].append(spell)
+    return found
+
+
+async def map_frame(
+    connection: AsyncConnection, day: date, at: datetime | None, places: set[int] | None
+) -> list[LocationState]:
+    """One state per location (within `places`, or anywhere) that has any record of control."""
+    recorded = select(ControlVersion.location_id).distinct().where(known_at(ControlVersion, at))
+    if places is not None:
+        recorded = recorded.where(ControlVersion.location_id.in_(places))
+    locations = [row[0] for row in await connection.execute(recorded)]
+    if not locations:
+        return []
+    where: list[ColumnElement[bool]] = [*_on(day)]
+    if places is not None:
+        where.append(ControlVersion.location_id.in_(places))
+    by_place: dict[int, list[ControlView]] = defaultdict(list)
+    for row in await connection.execute(_select(at, *where)):
+        view = _view(row)
+        by_place[view.location_id].append(view)
+    return [
+        LocationState(place, day, tuple(held_on(by_place[place], day)))
+        for place in sorted(locations)
+    ]
+
+
+async def controls_of_locations(
+    connection: AsyncConnection, location_ids: Iterable[int], at: datetime | None
+) -> dict[int, list[ControlView]]:
+    rows = await connection.execute(
+        _select(at, ControlVersion.location_id.in_(set(location_ids))).order_by(
+            ControlVersion.earliest_start, ControlVersion.id
         )
-        for version_id, source, quote, confidence in rows:
-            assert version_id is not None
-            found[version_id].append(CitationView(source, quote, confidence))
-    return {version_id: tuple(found[version_id]) for version_id in version_ids}
+    )
+    found: dict[int, list[ControlView]] = defaultdict(list)
+    for row in rows:
+        view = _view(row)
+        found[view.location_id].append(view)
+    return found
+
+
+async def controls_by_version(
+    connection: AsyncConnection, version_ids: Iterable[int]
+) -> dict[int, ControlView]:
+    rows = await connection.execute(
+        select(*_COLUMNS)
+        .join(Control, Control.id == ControlVersion.control_id)
+        .where(ControlVersion.id.in_(set(version_ids)))
+    )
+    return {row[1]: _view(row) for row in rows}
+
+
+def timeline(location_id: int, controls: Sequence[ControlView]) -> list[LocationState]:
+    """The state from each day on which it may change (a spell becomes possible, definite, then
+    possible again, then over), until the next such day: the stops of a time slider."""
+    days: set[date] = set()
+    for control in controls:
+        valid = control.valid
+        days.update((valid.earliest_start, valid.latest_start))
+        days.update(
+            end + ONE_DAY for end in (valid.earliest_end, valid.latest_end) if end < END_OF_TIME
+        )
+    days.discard(BEGINNING_OF_TIME)
+    return [LocationState(location_id, day, tuple(held_on(controls, day))) for day in sorted(days)]
+
+
+ONE_DAY: Final = timedelta(days=1)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventdb.db.models import ActorAlias, ExternalId, LocationAlias
 from eventdb.db.versioning import FACTS, known_at
-from eventdb.errors import BadInput, NotFound
+from eventdb.errors import Ambiguous, BadInput, NotFound
 from eventdb.names import external_id_key, name_key
 
 # The column holding each kind's display name, and its lookup key.
@@ -67,5 +67,6 @@ async def resolve(
         .where(identity.id.in_(found), known_at(version, at))
         .order_by(identity.slug)
     )
-    candidates = ", ".join(f"{slug} ({name})" for slug, name in rows)
-    raise BadInput(f"{ref!r} names several {kind}s: {candidates}; use a slug or id")
+    candidates = [{"slug": slug, "name": name} for slug, name in rows]
+    listing = ", ".join(f"{c['slug']} ({c['name']})" for c in candidates)
+    raise Ambiguous(f"{ref!r} names several {kind}s: {listing}; use a slug or id", candidates)

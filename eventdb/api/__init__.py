@@ -1,0 +1,1 @@
+"""The GraphQL API: Strawberry types over the query layer, served by Starlette."""

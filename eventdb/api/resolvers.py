@@ -1,0 +1,304 @@
+"""The root `Query`, and what several fields share: references, event pages, cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from eventdb.api.context import Context
+from eventdb.api.types import (
+    Actor,
+    Affiliation,
+    Control,
+    Event,
+    EventConnection,
+    EventEdge,
+    Location,
+    LocationState,
+    PageInfo,
+    SortOrder,
+    Source,
+    actor_of,
+    affiliations_of,
+    location_of,
+)
+from eventdb.errors import BadInput, NotFound
+from eventdb.queries import control, events, geojson, locations, refs
+from eventdb.temporal import Certainty
+
+
+async def resolve(info: Info[Context, None], kind: str, ref: str, known_at: datetime | None) -> int:
+    return await info.context.reader.run(refs.resolve, kind, ref, known_at)
+
+
+async def subtree(
+    info: Info[Context, None], within: str, known_at: datetime | None
+) -> frozenset[int]:
+    root = await resolve(info, "location", within, known_at)
+    return frozenset(await info.context.reader.run(locations.subtree, root, known_at))
+
+
+# Cursors: opaque to clients, an event's earliest possible day and id to us.
+
+
+def encode_cursor(view: Any) -> str:
+    raw = f"{view.date.earliest_start.isoformat()}|{view.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[date, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        day, event_id = raw.split("|")
+        return date.fromisoformat(day), int(event_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadInput(f"after: {cursor!r} is not a cursor this API gave out") from None
+
+
+async def search_events(
+    info: Info[Context, None],
+    *,
+    involving_ids: frozenset[int] | None = None,
+    include_members: bool = False,
+    location_id: int | None = None,
+    within_id: int | None = None,
+    within_ids: frozenset[int] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    kinds: list[str] | None = None,
+    order: SortOrder | None = SortOrder.DESC,
+    first: int | None = None,
+    after: str | None = None,
+    known_at: datetime | None = None,
+) -> EventConnection:
+    limits = info.context.limits
+    size = limits.default_page if first is None else first
+    if not 1 <= size <= limits.max_page:
+        raise BadInput(f"first: must be between 1 and {limits.max_page}, got {size}")
+    if start is not None and end is not None and end < start:
+        raise BadInput(f"to ({end}) is before from ({start})")
+    if within_id is not None:
+        within_ids = frozenset(
+            await info.context.reader.run(locations.subtree, within_id, known_at)
+        )
+    filters = events.EventFilter(
+        involving=involving_ids,
+        include_members=include_members,
+        location=location_id,
+        within=within_ids,
+        start=start,
+        end=end,
+        kinds=frozenset(kinds) if kinds else None,
+    )
+    page = await info.context.reader.run(
+        _find,
+        filters,
+        order is not SortOrder.ASC,
+        size,
+        decode_cursor(after) if after else None,
+        known_at,
+    )
+    edges = [
+        EventEdge(cursor=encode_cursor(view), node=Event(view=view, known_at=known_at))
+        for view in page.events
+    ]
+    end_cursor = edges[-1].cursor if edges else None
+    return EventConnection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=page.has_next, end_cursor=end_cursor),
+        total_count=page.total,
+    )
+
+
+async def _find(
+    connection: Any,
+    filters: events.EventFilter,
+    descending: bool,
+    first: int,
+    after: tuple[date, int] | None,
+    known_at: datetime | None,
+) -> events.EventPage:
+    return await events.find_events(
+        connection, filters, descending=descending, first=first, after=after, at=known_at
+    )
+
+
+async def fact_of_version(
+    info: Info[Context, None],
+    owner_kind: str,
+    owner_id: int,
+    known_at: datetime | None,
+    day: date | None,
+) -> Actor | Location | Event | Control | Affiliation | None:
+    """The fact a citation belongs to, as known at `known_at` (None if it was not known then)."""
+    loaders = info.context.loaders
+    if owner_kind == "control":
+        spell = await loaders.control_by_version.load((owner_id,))
+        assert spell is not None
+        return Control.of(control.Held(spell, Certainty.DEFINITE), known_at, day)
+    if owner_kind == "affiliation":
+        relation = await loaders.affiliation_by_version.load((owner_id,))
+        assert relation is not None
+        from eventdb.queries.affiliations import Related
+
+        return Affiliation(
+            related=Related(relation, Certainty.DEFINITE), known_at=known_at, day=day
+        )
+    if owner_kind == "claim":
+        event_id = await loaders.event_of_claim.load((owner_id,))
+        owner_kind, identity = "event", event_id
+    else:
+        identity = await loaders.identity_of_version(owner_kind).load((owner_id,))
+    assert identity is not None
+    if owner_kind == "event":
+        view = await loaders.event.load((identity, known_at))
+        return Event(view=view, known_at=known_at) if view is not None else None
+    if owner_kind == "actor":
+        return await actor_of(info, identity, known_at, day)
+    return await location_of(info, identity, known_at, day)
+
+
+KnownAt = Annotated[
+    datetime | None,
+    strawberry.argument(description="Answer as the database stood at this instant (default: now)."),
+]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="An actor by id, slug, name, alias or external id (`ucdp:144`).")
+    async def actor(
+        self, info: Info[Context, None], ref: str, known_at: KnownAt = None
+    ) -> Actor | None:
+        actor_id = await resolve(info, "actor", ref, known_at)
+        return await actor_of(info, actor_id, known_at, None)
+
+    @strawberry.field(description="A location by id, slug, name, alias or external id.")
+    async def location(
+        self, info: Info[Context, None], ref: str, known_at: KnownAt = None
+    ) -> Location | None:
+        location_id = await resolve(info, "location", ref, known_at)
+        return await location_of(info, location_id, known_at, None)
+
+    @strawberry.field(description="An event by id, slug, title or external id.")
+    async def event(
+        self, info: Info[Context, None], ref: str, known_at: KnownAt = None
+    ) -> Event | None:
+        event_id = await resolve(info, "event", ref, known_at)
+        view = await info.context.loaders.event.load((event_id, known_at))
+        return Event(view=view, known_at=known_at) if view is not None else None
+
+    @strawberry.field(description="A source by id or slug.")
+    async def source(
+        self, info: Info[Context, None], ref: str, known_at: KnownAt = None
+    ) -> Source | None:
+        source_id = await resolve(info, "source", ref, known_at)
+        view = await info.context.loaders.source.load((source_id, known_at))
+        return Source(view=view, known_at=known_at) if view is not None else None
+
+    @strawberry.field(description="Who controls a location on a day, with certainty and sources.")
+    async def state_of(
+        self, info: Info[Context, None], location: str, at: date, known_at: KnownAt = None
+    ) -> LocationState:
+        location_id = await resolve(info, "location", location, known_at)
+        state = await info.context.loaders.state.load((location_id, at, known_at))
+        return LocationState(state=state, known_at=known_at)
+
+    @strawberry.field(
+        description="Control of every location inside `within` (or everywhere) that has any "
+        "record of control, on a day: one map frame."
+    )
+    async def control_map(
+        self,
+        info: Info[Context, None],
+        at: date,
+        within: str | None = None,
+        known_at: KnownAt = None,
+    ) -> list[LocationState]:
+        places = await subtree(info, within, known_at) if within else None
+        frame = await info.context.reader.run(control.map_frame, at, known_at, places)
+        return [LocationState(state=state, known_at=known_at) for state in frame]
+
+    @strawberry.field(
+        name="controlMapGeoJSON",
+        description="The same frame as a GeoJSON FeatureCollection: one Point feature per place "
+        "with coordinates; properties slug, name, contested, controllers [{actor slug, name, "
+        "status, certainty}]. Built in one pass, for maps.",
+    )
+    async def control_map_geojson(
+        self,
+        info: Info[Context, None],
+        at: date,
+        within: str | None = None,
+        known_at: KnownAt = None,
+    ) -> JSON:
+        places = await subtree(info, within, known_at) if within else None
+        frame = await info.context.reader.run(geojson.control_map, at, known_at, places)
+        return JSON(frame)
+
+    @strawberry.field(
+        description="Events, newest first unless `order: ASC` (by earliest possible day). "
+        "`from`/`to` keep events whose dates may overlap that inclusive range; `includeMembers` "
+        "also counts actors that were members or branches of an `involving` actor on the "
+        "event's date, transitively; `within` includes sub-locations."
+    )
+    async def events(
+        self,
+        info: Info[Context, None],
+        involving: list[str] | None = None,
+        include_members: bool | None = False,
+        location: str | None = None,
+        within: str | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+        kinds: list[str] | None = None,
+        order: SortOrder | None = SortOrder.DESC,
+        known_at: KnownAt = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> EventConnection:
+        involving_ids = None
+        if involving is not None:
+            involving_ids = frozenset(
+                [await resolve(info, "actor", ref, known_at) for ref in involving]
+            )
+        location_id = await resolve(info, "location", location, known_at) if location else None
+        within_ids = await subtree(info, within, known_at) if within else None
+        return await search_events(
+            info,
+            involving_ids=involving_ids,
+            include_members=bool(include_members),
+            location_id=location_id,
+            within_ids=within_ids,
+            start=from_,
+            end=to,
+            kinds=kinds,
+            order=order,
+            first=first,
+            after=after,
+            known_at=known_at,
+        )
+
+    @strawberry.field(
+        description="Relations of an actor valid on `at` (all of them when `at` is omitted), "
+        "symmetric ones found from either side."
+    )
+    async def affiliations(
+        self,
+        info: Info[Context, None],
+        actor: str,
+        at: date | None = None,
+        kinds: list[str] | None = None,
+        known_at: KnownAt = None,
+    ) -> list[Affiliation]:
+        actor_id = await resolve(info, "actor", actor, known_at)
+        return await affiliations_of(info, actor_id, at, kinds, known_at)
+
+
+__all__ = ["NotFound", "Query"]

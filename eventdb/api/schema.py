@@ -1,0 +1,62 @@
+"""The schema: the root query, the contract's scalars, caches and abuse limits."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from eventdb.api.context import Context
+from eventdb.api.errors import ErrorCodes, is_unexpected, log
+from eventdb.api.resolvers import Query
+from eventdb.api.scalars import SCALARS
+from eventdb.config import Limits
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log what went wrong on our side; a client's mistake is answered, not logged."""
+        for error in errors:
+            if is_unexpected(error):
+                log.error("unexpected error in %s", error.path, exc_info=error.original_error)
+
+
+class CloseReader(SchemaExtension):
+    """Give the request's connection back as soon as its operation is answered."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            await context.reader.close()
+
+
+def make_schema(limits: Limits | None = None) -> Schema:
+    limits = limits or Limits()
+    extensions: list[Any] = [
+        CloseReader,
+        ErrorCodes,
+        # Parsing and validating a document costs more than answering a point query: both are
+        # cached (in caches shared across requests; each request gets its own extension).
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+    ]
+    return Schema(query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS))
+
+
+schema = make_schema()

@@ -1,0 +1,369 @@
+"""Facts by id, in batches: one statement for any number of ids, as the database knew them.
+
+Identities are read as known at an instant (`at`, None for now). A version's children (aliases,
+citations, participants, claims) never change, so they are read by version id alone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+
+from sqlalchemy import select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from eventdb.db.models import (
+    Actor,
+    ActorAlias,
+    ActorVersion,
+    Citation,
+    Claim,
+    Event,
+    EventParticipant,
+    EventVersion,
+    ExternalId,
+    Location,
+    LocationAlias,
+    LocationVersion,
+    Source,
+    SourceVersion,
+)
+from eventdb.db.versioning import FACTS, known_at
+from eventdb.temporal import FuzzyInterval
+
+
+@dataclass(frozen=True, slots=True)
+class ActorView:
+    id: int
+    version_id: int
+    slug: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class LocationView:
+    id: int
+    version_id: int
+    slug: str
+    name: str
+    kind: str
+    parent_id: int | None
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    id: int
+    version_id: int
+    slug: str
+    title: str
+    kind: str
+    date: FuzzyInterval
+    location_id: int | None
+    fatalities_best: int | None
+    fatalities_low: int | None
+    fatalities_high: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceView:
+    id: int
+    version_id: int
+    slug: str
+    title: str
+    publisher: str | None
+    published: str | None
+    url: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CitationView:
+    source_id: int
+    quote: str | None
+    confidence: str
+    # What the citation supports: a kind of fact (or "claim") and the version (or claim) id.
+    owner_kind: str
+    owner_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantView:
+    actor_id: int
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimView:
+    id: int
+    field: str
+    value: str
+
+
+def _interval(valid: str, *days: date) -> FuzzyInterval:
+    return FuzzyInterval(valid, *days)
+
+
+async def actors(
+    connection: AsyncConnection, ids: Iterable[int], at: datetime | None
+) -> dict[int, ActorView]:
+    rows = await connection.execute(
+        select(Actor.id, ActorVersion.id, Actor.slug, ActorVersion.name, ActorVersion.kind)
+        .join(ActorVersion, ActorVersion.actor_id == Actor.id)
+        .where(Actor.id.in_(set(ids)), known_at(ActorVersion, at))
+    )
+    return {row[0]: ActorView(*row) for row in rows}
+
+
+LOCATION_COLUMNS: Final = (
+    Location.id,
+    LocationVersion.id,
+    Location.slug,
+    LocationVersion.name,
+    LocationVersion.kind,
+    LocationVersion.parent_id,
+    LocationVersion.latitude,
+    LocationVersion.longitude,
+)
+
+
+async def locations(
+    connection: AsyncConnection, ids: Iterable[int], at: datetime | None
+) -> dict[int, LocationView]:
+    rows = await connection.execute(
+        select(*LOCATION_COLUMNS)
+        .join(LocationVersion, LocationVersion.location_id == Location.id)
+        .where(Location.id.in_(set(ids)), known_at(LocationVersion, at))
+    )
+    return {row[0]: LocationView(*row) for row in rows}
+
+
+async def children(
+    connection: AsyncConnection, parent_ids: Iterable[int], at: datetime | None
+) -> dict[int, list[LocationView]]:
+    rows = await connection.execute(
+        select(*LOCATION_COLUMNS)
+        .join(LocationVersion, LocationVersion.location_id == Location.id)
+        .where(LocationVersion.parent_id.in_(set(parent_ids)), known_at(LocationVersion, at))
+        .order_by(LocationVersion.name)
+    )
+    found: dict[int, list[LocationView]] = defaultdict(list)
+    for row in rows:
+        view = LocationView(*row)
+        assert view.parent_id is not None
+        found[view.parent_id].append(view)
+    return found
+
+
+EVENT_COLUMNS: Final = (
+    Event.id,
+    EventVersion.id,
+    Event.slug,
+    EventVersion.title,
+    EventVersion.kind,
+    EventVersion.valid,
+    EventVersion.earliest_start,
+    EventVersion.latest_start,
+    EventVersion.earliest_end,
+    EventVersion.latest_end,
+    EventVersion.location_id,
+    EventVersion.fatalities_best,
+    EventVersion.fatalities_low,
+    EventVersion.fatalities_high,
+)
+
+
+def event_view(row: Sequence[Any]) -> EventView:
+    identity, version, slug, title, kind, valid, *rest = row
+    days, (location, best, low, high) = rest[:4], rest[4:]
+    return EventView(
+        identity, version, slug, title, kind, _interval(valid, *days), location, best, low, high
+    )
+
+
+async def events(
+    connection: AsyncConnection, ids: Iterable[int], at: datetime | None
+) -> dict[int, EventView]:
+    rows = await connection.execute(
+        select(*EVENT_COLUMNS)
+        .join(EventVersion, EventVersion.event_id == Event.id)
+        .where(Event.id.in_(set(ids)), known_at(EventVersion, at))
+    )
+    return {row[0]: event_view(row) for row in rows}
+
+
+async def sources(
+    connection: AsyncConnection, ids: Iterable[int], at: datetime | None
+) -> dict[int, SourceView]:
+    rows = await connection.execute(
+        select(
+            Source.id,
+            SourceVersion.id,
+            Source.slug,
+            SourceVersion.title,
+            SourceVersion.publisher,
+            SourceVersion.published,
+            SourceVersion.url,
+            SourceVersion.notes,
+        )
+        .join(SourceVersion, SourceVersion.source_id == Source.id)
+        .where(Source.id.in_(set(ids)), known_at(SourceVersion, at))
+    )
+    return {row[0]: SourceView(*row) for row in rows}
+
+
+# A version's children
+
+
+_ALIASES: Final[dict[str, Any]] = {"actor": ActorAlias, "location": LocationAlias}
+
+
+async def aliases(
+    connection: AsyncConnection, kind: str, version_ids: Iterable[int]
+) -> dict[int, list[str]]:
+    table = _ALIASES[kind]
+    owner = getattr(table, f"{kind}_version_id")
+    rows = await connection.execute(
+        select(owner, table.alias).where(owner.in_(set(version_ids))).order_by(table.id)
+    )
+    return _grouped(rows)
+
+
+async def external_ids(
+    connection: AsyncConnection, kind: str, version_ids: Iterable[int]
+) -> dict[int, list[str]]:
+    owner = getattr(ExternalId, f"{kind}_version_id")
+    rows = await connection.execute(
+        select(owner, ExternalId.value).where(owner.in_(set(version_ids))).order_by(ExternalId.id)
+    )
+    return _grouped(rows)
+
+
+async def citations(
+    connection: AsyncConnection, owner_kind: str, owner_ids: Iterable[int]
+) -> dict[int, list[CitationView]]:
+    """Citations of fact versions (owner_kind "event", "control", ...) or of claims ("claim")."""
+    owner = _citation_owner(owner_kind)
+    rows = await connection.execute(
+        select(owner, Citation.source_id, Citation.quote, Citation.confidence)
+        .where(owner.in_(set(owner_ids)))
+        .order_by(Citation.id)
+    )
+    found: dict[int, list[CitationView]] = defaultdict(list)
+    for owner_id, source_id, quote, confidence in rows:
+        found[owner_id].append(CitationView(source_id, quote, confidence, owner_kind, owner_id))
+    return found
+
+
+def _citation_owner(owner_kind: str) -> Any:
+    column = "claim_id" if owner_kind == "claim" else f"{owner_kind}_version_id"
+    return getattr(Citation, column)
+
+
+async def citations_of_sources(
+    connection: AsyncConnection, source_ids: Iterable[int], at: datetime | None
+) -> dict[int, list[CitationView]]:
+    """Every citation of each source by a fact (or claim) as known at `at`."""
+    wanted = set(source_ids)
+    parts = []
+    for kind in ("actor", "location", "affiliation", "control", "event"):
+        version = FACTS[kind].version
+        owner = _citation_owner(kind)
+        parts.append(
+            select(
+                Citation.id,
+                Citation.source_id,
+                Citation.quote,
+                Citation.confidence,
+                owner.label("owner_id"),
+                _literal(kind),
+            )
+            .join(version, version.id == owner)
+            .where(Citation.source_id.in_(wanted), known_at(version, at))
+        )
+    parts.append(
+        select(
+            Citation.id,
+            Citation.source_id,
+            Citation.quote,
+            Citation.confidence,
+            Citation.claim_id.label("owner_id"),
+            _literal("claim"),
+        )
+        .join(Claim, Claim.id == Citation.claim_id)
+        .join(EventVersion, EventVersion.id == Claim.event_version_id)
+        .where(Citation.source_id.in_(wanted), known_at(EventVersion, at))
+    )
+    everything = union_all(*parts).subquery()
+    rows = await connection.execute(select(everything).order_by(everything.c.id))
+    found: dict[int, list[CitationView]] = defaultdict(list)
+    for _, source_id, quote, confidence, owner_id, owner_kind in rows:
+        found[source_id].append(CitationView(source_id, quote, confidence, owner_kind, owner_id))
+    return found
+
+
+def _literal(kind: str) -> Any:
+    from sqlalchemy import literal
+
+    return literal(kind).label("owner_kind")
+
+
+async def participants(
+    connection: AsyncConnection, event_version_ids: Iterable[int]
+) -> dict[int, list[ParticipantView]]:
+    rows = await connection.execute(
+        select(EventParticipant.event_version_id, EventParticipant.actor_id, EventParticipant.role)
+        .where(EventParticipant.event_version_id.in_(set(event_version_ids)))
+        .order_by(EventParticipant.id)
+    )
+    found: dict[int, list[ParticipantView]] = defaultdict(list)
+    for version_id, actor_id, role in rows:
+        found[version_id].append(ParticipantView(actor_id, role))
+    return found
+
+
+async def claims(
+    connection: AsyncConnection, event_version_ids: Iterable[int]
+) -> dict[int, list[ClaimView]]:
+    rows = await connection.execute(
+        select(Claim.event_version_id, Claim.id, Claim.field, Claim.value)
+        .where(Claim.event_version_id.in_(set(event_version_ids)))
+        .order_by(Claim.id)
+    )
+    found: dict[int, list[ClaimView]] = defaultdict(list)
+    for version_id, claim_id, field, value in rows:
+        found[version_id].append(ClaimView(claim_id, field, value))
+    return found
+
+
+def _grouped(rows: Iterable[Any]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for owner, value in rows:
+        found[owner].append(value)
+    return found
+
+
+async def identities_of_versions(
+    connection: AsyncConnection, kind: str, version_ids: Iterable[int]
+) -> dict[int, int]:
+    """The fact each version belongs to."""
+    tables = FACTS[kind]
+    rows = await connection.execute(
+        select(tables.version.id, tables.fact_id).where(tables.version.id.in_(set(version_ids)))
+    )
+    return dict(rows.tuples())
+
+
+async def events_of_claims(connection: AsyncConnection, claim_ids: Iterable[int]) -> dict[int, int]:
+    """The event each alternative claim belongs to."""
+    rows = await connection.execute(
+        select(Claim.id, EventVersion.event_id)
+        .join(EventVersion, EventVersion.id == Claim.event_version_id)
+        .where(Claim.id.in_(set(claim_ids)))
+    )
+    return dict(rows.tuples())
