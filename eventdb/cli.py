@@ -5,6 +5,7 @@ import getpass
 import json
 import sys
 from collections.abc import Coroutine
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -182,6 +183,10 @@ def state(
 ) -> None:
     """Who controls LOCATION on a day, how sure that is, since and until when, who says so."""
     settings = _settings(database_url)
+    try:
+        date.fromisoformat(at)
+    except ValueError:
+        _fail(f"--at: expected a day as YYYY-MM-DD, got {at!r}")
     variables = {"location": location, "at": at, "knownAt": known_at}
     result = _run(_execute(settings, STATE_QUERY, variables))
     if result.errors:

@@ -1,6 +1,7 @@
 """What several test modules share: a fingerprint of the whole database, and writing fixtures."""
 
 import hashlib
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventdb.db.models import Base
 from eventdb.loading import LoadReport, load_files
+from eventdb.queries import control, facts, refs
+from eventdb.temporal import Certainty
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 DERNA = FIXTURES / "derna.yaml"
@@ -33,3 +36,18 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 async def load(engine: AsyncEngine, *paths: Path, **options: Any) -> LoadReport:
     return await load_files(engine, list(paths), **options)
+
+
+async def holders(
+    engine: AsyncEngine, place: str, day: date, at: datetime | None = None
+) -> tuple[list[tuple[str, str, Certainty]], bool]:
+    """Who may hold `place` on `day` (actor slug, status, certainty), and whether it is contested,
+    asked of the query layer directly."""
+    async with engine.connect() as connection:
+        location_id = await refs.resolve(connection, "location", place, at)
+        state = (await control.held_at_locations(connection, [location_id], day, at))[location_id]
+        actors = await facts.actors(connection, {h.control.actor_id for h in state.controllers}, at)
+    held = [
+        (actors[h.control.actor_id].slug, h.control.status, h.certainty) for h in state.controllers
+    ]
+    return held, state.contested

@@ -83,7 +83,7 @@ def test_load_then_ask_who_held_derna(initialized: str) -> None:
     )
     assert state.exit_code == 0, state.output
     assert "Derna on 2015-03-01:" in state.output
-    assert "- ISIS (isis) controls, definitely; valid 2014-11/2015-06" in state.output
+    assert "- ISIS (isis) controls, definitely; since 2014-11, until 2015-06" in state.output
     assert "sources: article (reported), long-war-journal-2016-04-20 (reported)" in state.output
 
 

@@ -7,17 +7,14 @@ else is logged with its traceback and answered as INTERNAL_SERVER_ERROR with no 
 """
 
 import logging
-from collections.abc import Iterator
-from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 from eventdb.errors import EventdbError
 
 log = logging.getLogger("eventdb.api")
 
-_LIMIT_MARKS = ("exceeds maximum operation depth", "aliases found", "more than", "tokens")
+_LIMIT_MARKS = ("exceeds maximum operation depth", "aliases found", "contains more than")
 _INPUT_MARKS = ("got invalid value", "Expected value of type", "Expected type", "was not provided")
 
 
@@ -30,10 +27,10 @@ def code_of(error: GraphQLError) -> str:
             return "BAD_USER_INPUT"  # a scalar refused a variable's value
         return "INTERNAL_SERVER_ERROR"
     message = error.message
+    if any(mark in message for mark in _LIMIT_MARKS):
+        return "QUERY_TOO_COMPLEX"  # the token limit stops the parser: check limits first
     if message.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"
-    if any(mark in message for mark in _LIMIT_MARKS):
-        return "QUERY_TOO_COMPLEX"
     if any(mark in message for mark in _INPUT_MARKS):
         return "BAD_USER_INPUT"
     return "GRAPHQL_VALIDATION_FAILED"
@@ -43,27 +40,18 @@ def is_unexpected(error: GraphQLError) -> bool:
     return code_of(error) == "INTERNAL_SERVER_ERROR"
 
 
-class ErrorCodes(SchemaExtension):
-    """Adds `extensions.code` to every error and masks unexpected ones."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result: Any = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [self._coded(error) for error in result.errors]
-
-    @staticmethod
-    def _coded(error: GraphQLError) -> GraphQLError:
-        code = code_of(error)
-        message = "Internal server error" if code == "INTERNAL_SERVER_ERROR" else error.message
-        original = error.original_error
-        details = original.details if isinstance(original, EventdbError) else {}
-        return GraphQLError(
-            message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            original_error=None,
-            extensions={**(error.extensions or {}), **details, "code": code},
-        )
+def coded(error: GraphQLError) -> GraphQLError:
+    """`error` with its `extensions.code`, its message masked if it was unexpected."""
+    code = code_of(error)
+    message = "Internal server error" if code == "INTERNAL_SERVER_ERROR" else error.message
+    original = error.original_error
+    details = original.details if isinstance(original, EventdbError) else {}
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={**(error.extensions or {}), **details, "code": code},
+    )

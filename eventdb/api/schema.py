@@ -14,16 +14,24 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from eventdb.api.context import Context
-from eventdb.api.errors import ErrorCodes, is_unexpected, log
+from eventdb.api.errors import coded, is_unexpected, log
 from eventdb.api.resolvers import Query
 from eventdb.api.scalars import SCALARS
 from eventdb.config import Limits
 
 
 class Schema(strawberry.Schema):
+    async def execute(self, *arguments: Any, **options: Any) -> ExecutionResult:
+        """Every error leaves with `extensions.code`, whichever stage it came from (parse
+        errors escape the operation's extension hooks, so this is the one place for it)."""
+        result = await super().execute(*arguments, **options)
+        if result.errors:
+            result.errors = [coded(error) for error in result.errors]
+        return result
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -47,7 +55,6 @@ def make_schema(limits: Limits | None = None) -> Schema:
     limits = limits or Limits()
     extensions: list[Any] = [
         CloseReader,
-        ErrorCodes,
         # Parsing and validating a document costs more than answering a point query: both are
         # cached (in caches shared across requests; each request gets its own extension).
         lambda: ParserCache(maxsize=1024),

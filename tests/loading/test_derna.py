@@ -4,10 +4,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from eventdb.queries.control import state_of
-from eventdb.queries.refs import resolve
 from eventdb.temporal import Certainty
-from tests.helpers import DERNA, load, snapshot
+from tests.helpers import DERNA, holders, load, snapshot
 
 
 async def test_the_article_loads_and_loading_it_again_changes_nothing(engine: AsyncEngine) -> None:
@@ -27,37 +25,25 @@ async def test_the_article_loads_and_loading_it_again_changes_nothing(engine: As
 
 async def test_derna_on_2015_03_01_is_held_by_isis_definitely(engine: AsyncEngine) -> None:
     await load(engine, DERNA)
-    async with engine.connect() as connection:
-        derna = await resolve(connection, "location", "Darnah")
-        state = await state_of(connection, derna, date(2015, 3, 1))
-    assert [(c.actor_slug, c.status, c.certainty) for c in state.controllers] == [
-        ("isis", "controls", Certainty.DEFINITE)
-    ]
-    assert not state.contested
-    assert {c.source_slug for c in state.controllers[0].citations} >= {"article"}
+    held, contested = await holders(engine, "Darnah", date(2015, 3, 1))
+    assert held == [("isis", "controls", Certainty.DEFINITE)]
+    assert not contested
 
 
 async def test_in_june_2015_isis_only_possibly_holds_derna_and_it_is_contested(
     engine: AsyncEngine,
 ) -> None:
     await load(engine, DERNA)
-    async with engine.connect() as connection:
-        derna = await resolve(connection, "location", "derna")
-        state = await state_of(connection, derna, date(2015, 6, 15))
-    held = {(c.actor_slug, c.status): c.certainty for c in state.controllers}
-    assert held == {
-        ("isis", "controls"): Certainty.POSSIBLE,
-        ("isis", "contested"): Certainty.POSSIBLE,
-        ("shura-council-derna", "contested"): Certainty.POSSIBLE,
+    held, contested = await holders(engine, "derna", date(2015, 6, 15))
+    assert set(held) == {
+        ("isis", "controls", Certainty.POSSIBLE),
+        ("isis", "contested", Certainty.POSSIBLE),
+        ("shura-council-derna", "contested", Certainty.POSSIBLE),
     }
-    assert state.contested
+    assert contested
 
 
 async def test_after_the_loss_the_shura_council_holds_the_city(engine: AsyncEngine) -> None:
     await load(engine, DERNA)
-    async with engine.connect() as connection:
-        derna = await resolve(connection, "location", "DERNA")
-        state = await state_of(connection, derna, date(2017, 1, 1))
-    assert [(c.actor_slug, c.certainty) for c in state.controllers] == [
-        ("shura-council-derna", Certainty.DEFINITE)
-    ]
+    held, _ = await holders(engine, "DERNA", date(2017, 1, 1))
+    assert held == [("shura-council-derna", "controls", Certainty.DEFINITE)]

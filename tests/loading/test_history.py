@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from eventdb.db.models import ControlVersion, EventVersion
 from eventdb.errors import NotFound
 from eventdb.loading import LoadRejected, writing
-from eventdb.queries.control import state_of
 from eventdb.queries.refs import resolve
-from tests.helpers import DERNA, load, snapshot, write
+from tests.helpers import DERNA, holders, load, snapshot, write
 
 ISIS_LOSES_DERNA_EARLIER = """\
 control:
@@ -36,10 +35,8 @@ async def moment() -> datetime:
 
 
 async def isis_in_derna(engine: AsyncEngine, day: date, at: datetime | None = None) -> list[str]:
-    async with engine.connect() as connection:
-        derna = await resolve(connection, "location", "derna", at)
-        state = await state_of(connection, derna, day, at)
-    return [f"{c.status} {c.certainty.value}" for c in state.controllers if c.actor_slug == "isis"]
+    held, _ = await holders(engine, "derna", day, at)
+    return [f"{status} {sure.value}" for actor, status, sure in held if actor == "isis"]
 
 
 async def test_a_correction_is_read_now_and_the_old_version_as_known_before(
