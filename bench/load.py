@@ -20,7 +20,6 @@ import platform
 import random
 import resource
 import sqlite3
-import sys
 import tempfile
 import time
 import uuid
@@ -33,8 +32,6 @@ import asyncpg
 import yaml
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eventdb.config import Settings, parse_database_url
 from eventdb.db import migrate

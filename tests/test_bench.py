@@ -25,3 +25,12 @@ async def test_the_load_benchmark_runs_quickly_and_prints_its_table(
     assert "entries/s" in printed
     assert "\nsqlite " in printed
     assert "reading with line numbers kept" in printed
+
+
+async def test_the_api_benchmark_runs_quickly_and_prints_its_table(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await bench_module("api").main(["--quick"])
+    printed = capsys.readouterr().out
+    assert "stateOf" in printed
+    assert "100-event page" in printed

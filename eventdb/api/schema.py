@@ -6,6 +6,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -53,15 +54,25 @@ class CloseReader(SchemaExtension):
 
 def make_schema(limits: Limits | None = None) -> Schema:
     limits = limits or Limits()
+    # The limiters' validation rules, made once: a new rule per request would be a new key for
+    # the validation cache, and every request would be validated again (~4 ms).
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
+
+    class AbuseLimits(AddValidationRules):
+        def __init__(self) -> None:
+            super().__init__(rules)
+
     extensions: list[Any] = [
         CloseReader,
         # Parsing and validating a document costs more than answering a point query: both are
         # cached (in caches shared across requests; each request gets its own extension).
-        lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: ParserCache(maxsize=1024),
+        AbuseLimits,
+        lambda: ValidationCache(maxsize=1024),
     ]
     return Schema(query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS))
 
