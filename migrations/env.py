@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from eventdb.config import Settings
 from eventdb.db.engine import create_engine
+from eventdb.db.migrate import migration_connection
 from eventdb.db.models import Base
 
 config = context.config
@@ -42,9 +43,8 @@ def run_migrations(connection: Connection) -> None:
 async def run_with_own_engine() -> None:
     engine = create_engine(Settings.load())
     try:
-        async with engine.connect() as connection:
+        async with migration_connection(engine) as connection:
             await connection.run_sync(run_migrations)
-            await connection.commit()
     finally:
         await engine.dispose()
 

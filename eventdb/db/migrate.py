@@ -1,15 +1,17 @@
 """Running Alembic from eventdb: `eventdb init`, the tests, and `alembic check` all come here."""
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
 def migrations_dir() -> Path:
@@ -56,6 +58,35 @@ async def _run(engine: AsyncEngine, action: Callable[[Config], None]) -> None:
         config.attributes["connection"] = connection
         action(config)
 
-    async with engine.connect() as connection:
+    async with migration_connection(engine) as connection:
         await connection.run_sync(run)
-        await connection.commit()
+
+
+@asynccontextmanager
+async def migration_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection to migrate in one transaction, committed when the caller is done.
+
+    SQLite rebuilds a table to alter it, which foreign keys would forbid once rows refer to it;
+    as SQLite's documentation advises, they are off while migrating and every reference is
+    checked before the commit.
+    """
+    async with engine.connect() as connection:
+        driver: Any = None
+        if connection.dialect.name == "sqlite":
+            driver = (await connection.get_raw_connection()).driver_connection
+            await driver.execute("PRAGMA foreign_keys = OFF")  # outside any transaction
+        try:
+            yield connection
+            if driver is not None:
+                dangling = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if dangling:
+                    raise RuntimeError(
+                        f"the migration would leave broken references: {dangling[:5]}"
+                    )
+            await connection.commit()
+        except BaseException:
+            await connection.rollback()
+            raise
+        finally:
+            if driver is not None:
+                await driver.execute("PRAGMA foreign_keys = ON")

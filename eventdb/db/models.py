@@ -83,6 +83,9 @@ class Versioned:
     change_note: Mapped[str | None] = mapped_column(Text)
     # A hash of the content as recorded: a load of unchanged content writes nothing.
     fingerprint: Mapped[str] = mapped_column(String(64))
+    # Who closed this version (by a correction or a retraction), and why.
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    closing_note: Mapped[str | None] = mapped_column(Text)
 
 
 class ValidTime:
@@ -404,3 +407,30 @@ class ExternalId(Base):
     actor_version_id: Mapped[int | None] = mapped_column(ForeignKey("actor_versions.id"))
     location_version_id: Mapped[int | None] = mapped_column(ForeignKey("location_versions.id"))
     event_version_id: Mapped[int | None] = mapped_column(ForeignKey("event_versions.id"))
+
+
+# Who may write
+
+
+class Token(Base):
+    """A bearer token for writing through the API. Only a hash of it is kept; its name is
+    written into every version recorded with it, as the author."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # One live token per name; revoked ones stay, for the record.
+        Index(
+            "uq_tokens_live_name",
+            "name",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )

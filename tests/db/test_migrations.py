@@ -44,3 +44,19 @@ async def test_the_agreement_check_notices_a_table_the_migrations_lack(
             await migrate.check(engine)
     finally:
         Base.metadata.remove(stray)
+
+
+async def test_a_database_with_data_migrates_down_and_up_again(engine: AsyncEngine) -> None:
+    from sqlalchemy import text
+
+    from tests.helpers import DERNA, load, snapshot
+
+    await load(engine, DERNA)
+    await migrate.downgrade(engine, "0001")
+    assert await migrate.current_revision(engine) == "0001"
+    await migrate.upgrade(engine)
+    before = await snapshot(engine)
+    assert before["actor_versions"][0] == 16
+    if engine.dialect.name == "sqlite":  # migrating turned them off; they are on again
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("PRAGMA foreign_keys")) == 1
