@@ -4,7 +4,7 @@ import asyncio
 import getpass
 import json
 import sys
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.types import ExecutionResult
 
+from eventdb import auth
 from eventdb.api.app import create_app
 from eventdb.api.context import Context, Reader
 from eventdb.api.schema import make_schema
@@ -229,12 +230,16 @@ def query(
             "--var", help="NAME=VALUE; VALUE is read as JSON when it parses, else as text"
         ),
     ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="EVENTDB_TOKEN", show_envvar=True, help="Bearer token, to write"),
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Run a GraphQL query and print the JSON response (exit 1 when it has errors)."""
+    """Run a GraphQL query or mutation and print the JSON response (exit 1 on errors)."""
     settings = _settings(database_url)
     variables = dict(_variable(item) for item in var or [])
-    result = _run(_execute(settings, document, variables))
+    result = _run(_execute(settings, document, variables, token))
     response: dict[str, Any] = {"data": result.data}
     if result.errors:
         response["errors"] = [error.formatted for error in result.errors]
@@ -253,12 +258,63 @@ def _variable(item: str) -> tuple[str, Any]:
         return name, raw
 
 
-async def _execute(settings: Settings, document: str, variables: dict[str, Any]) -> ExecutionResult:
+async def _execute(
+    settings: Settings, document: str, variables: dict[str, Any], token: str | None = None
+) -> ExecutionResult:
     engine = await _ready_engine(settings)
     try:
         schema = make_schema(settings.limits)
-        context = Context(reader=Reader(engine), limits=settings.limits)
+        context = Context(
+            reader=Reader(engine),
+            limits=settings.limits,
+            token=token,
+            tokens_for_reads=settings.tokens_for_reads,
+        )
         return await schema.execute(document, variable_values=variables, context_value=context)
+    finally:
+        await engine.dispose()
+
+
+tokens = typer.Typer(help="Bearer tokens for writing through the API.", no_args_is_help=True)
+app.add_typer(tokens, name="token")
+
+
+@tokens.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="Who holds it; written into every version as author")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Make a token for NAME and print it once: only its hash is kept."""
+    token = _run(_with_connection(_settings(database_url), auth.create_token, name))
+    out.print(token)
+    err.print(f"token for {name!r} created; it cannot be shown again")
+
+
+@tokens.command("revoke")
+def token_revoke(
+    name: Annotated[str, typer.Argument(help="The name the token was created for")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke NAME's token: from now on it is refused."""
+    _run(_with_connection(_settings(database_url), auth.revoke_token, name))
+    out.print(f"token for {name!r} revoked")
+
+
+@tokens.command("list")
+def token_list(database_url: DatabaseUrl = None) -> None:
+    """The names of all tokens, live and revoked."""
+    for name, created, revoked in _run(_with_connection(_settings(database_url), auth.token_names)):
+        state = f"revoked {revoked:%Y-%m-%d %H:%M}" if revoked else "live"
+        out.print(f"{name}\tcreated {created:%Y-%m-%d %H:%M}\t{state}")
+
+
+async def _with_connection(
+    settings: Settings, action: Callable[..., Awaitable[T]], *args: Any
+) -> T:
+    engine = await _ready_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            return await action(connection, *args)
     finally:
         await engine.dispose()
 

@@ -48,6 +48,8 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     # Origins allowed to call the API from a browser (EVENTDB_CORS_ORIGINS, comma-separated).
     cors_origins: tuple[str, ...] = ()
+    # Whether reading through the API needs a token too (writing always does).
+    tokens_for_reads: bool = False
 
     @classmethod
     def load(cls, database_url: str | None = None) -> Settings:
@@ -58,7 +60,17 @@ class Settings:
             database_url=parse_database_url(raw),
             limits=Limits.from_environment(),
             cors_origins=tuple(origin.strip() for origin in origins.split(",") if origin.strip()),
+            tokens_for_reads=_flag("EVENTDB_TOKENS_FOR_READS"),
         )
+
+
+def _flag(variable: str) -> bool:
+    raw = os.environ.get(variable, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise BadInput(f"{variable} must be true or false, got {raw!r}")
 
 
 def parse_database_url(raw: str) -> URL:

@@ -28,6 +28,11 @@ class Conflict(EventdbError):
 
     code = "CONFLICT"
 
+    def __init__(self, message: str, current_version: int | None = None) -> None:
+        super().__init__(message)
+        if current_version is not None:
+            self.details = {"currentVersion": current_version}
+
 
 class Ambiguous(BadInput):
     """A name matches several facts; `candidates` lists them."""

@@ -119,3 +119,33 @@ def test_state_refuses_a_malformed_day(initialized: str) -> None:
     )
     assert result.exit_code == 1
     assert "--at: expected a day as YYYY-MM-DD, got 'March 2015'" in result.output
+
+
+def test_tokens_are_made_listed_and_revoked(initialized: str) -> None:
+    made = runner.invoke(app, ["token", "create", "Ada", "--database-url", initialized])
+    assert made.exit_code == 0, made.output
+    secret = made.stdout.strip().splitlines()[0]
+    assert len(secret) >= 40
+    twice = runner.invoke(app, ["token", "create", "Ada", "--database-url", initialized])
+    assert twice.exit_code == 1
+    assert "already has a live token" in twice.output
+
+    mutation = 'mutation { createSource(input: {id: "s", title: "S"}) { slug recordedAt } }'
+    written = runner.invoke(
+        app, ["query", mutation, "--token", secret, "--database-url", initialized]
+    )
+    assert written.exit_code == 0, written.output
+    assert '"slug": "s"' in written.output
+
+    listed = runner.invoke(app, ["token", "list", "--database-url", initialized])
+    assert "Ada" in listed.output
+    assert "live" in listed.output
+    assert (
+        runner.invoke(app, ["token", "revoke", "Ada", "--database-url", initialized]).exit_code == 0
+    )
+    refused = runner.invoke(
+        app,
+        ["query", mutation.replace('"s"', '"t"'), "--token", secret, "--database-url", initialized],
+    )
+    assert refused.exit_code == 1
+    assert "UNAUTHENTICATED" in refused.output

@@ -35,7 +35,13 @@ class EventdbGraphQL(GraphQL[Context, None]):
         self.settings = settings
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(reader=Reader(self.engine), limits=self.settings.limits)
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        return Context(
+            reader=Reader(self.engine),
+            limits=self.settings.limits,
+            token=token.strip() if scheme.lower() == "bearer" else None,
+            tokens_for_reads=self.settings.tokens_for_reads,
+        )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
+from eventdb import auth
 from eventdb.config import Limits
-from eventdb.queries import affiliations, control, facts
+from eventdb.queries import affiliations, control, facts, history
 
 R = TypeVar("R")
 
@@ -170,6 +171,18 @@ class Loaders:
             lambda: _grouped(self.reader, affiliations.affiliations_by_version),
         )
 
+    def by_version(self, kind: str) -> DataLoader[tuple[int], Any]:
+        """Actor, location, event or source versions by version id."""
+        return self.get(
+            f"by_version:{kind}", lambda: _grouped(self.reader, _bound(facts.by_version, kind))
+        )
+
+    def versions(self, kind: str) -> DataLoader[tuple[int], list[history.VersionView]]:
+        return self.get(
+            f"versions:{kind}",
+            lambda: _grouped(self.reader, _bound(history.versions_of, kind), list),
+        )
+
     # What holds on a day: keys (id, day, known_at).
 
     @property
@@ -218,7 +231,27 @@ def _bound(query: Callable[..., Awaitable[R]], kind: str) -> Callable[..., Await
 class Context:
     reader: Reader
     limits: Limits
+    # The bearer token the request came with, if any.
+    token: str | None = None
+    tokens_for_reads: bool = False
     loaders: Loaders = field(init=False)
+    _author: str | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        self.loaders = Loaders(self.reader)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.reader.engine
+
+    async def author(self) -> str:
+        """The name of the request's token; Unauthenticated if it has no valid one."""
+        if self._author is None:
+            async with self.engine.connect() as connection:
+                self._author = await auth.author_of(connection, self.token)
+        return self._author
+
+    async def after_write(self) -> None:
+        """What was read before a write is stale: start a new snapshot and new loaders."""
+        await self.reader.close()
         self.loaders = Loaders(self.reader)

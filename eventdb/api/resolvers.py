@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -12,6 +13,14 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from eventdb.api.context import Context
+from eventdb.api.curation import (
+    CanRead,
+    ChangeConnection,
+    FactKind,
+    FactVersion,
+    changes_since,
+    history_of,
+)
 from eventdb.api.types import (
     Actor,
     Affiliation,
@@ -170,23 +179,27 @@ KnownAt = Annotated[
 ]
 
 
+# Every root field is open to read, unless the operator asks for tokens on reads too.
+query_field = functools.partial(strawberry.field, permission_classes=[CanRead])
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(description="An actor by id, slug, name, alias or external id (`ucdp:144`).")
+    @query_field(description="An actor by id, slug, name, alias or external id (`ucdp:144`).")
     async def actor(
         self, info: Info[Context, None], ref: str, known_at: KnownAt = None
     ) -> Actor | None:
         actor_id = await resolve(info, "actor", ref, known_at)
         return await actor_of(info, actor_id, known_at, None)
 
-    @strawberry.field(description="A location by id, slug, name, alias or external id.")
+    @query_field(description="A location by id, slug, name, alias or external id.")
     async def location(
         self, info: Info[Context, None], ref: str, known_at: KnownAt = None
     ) -> Location | None:
         location_id = await resolve(info, "location", ref, known_at)
         return await location_of(info, location_id, known_at, None)
 
-    @strawberry.field(description="An event by id, slug, title or external id.")
+    @query_field(description="An event by id, slug, title or external id.")
     async def event(
         self, info: Info[Context, None], ref: str, known_at: KnownAt = None
     ) -> Event | None:
@@ -194,7 +207,7 @@ class Query:
         view = await info.context.loaders.event.load((event_id, known_at))
         return Event(view=view, known_at=known_at) if view is not None else None
 
-    @strawberry.field(description="A source by id or slug.")
+    @query_field(description="A source by id or slug.")
     async def source(
         self, info: Info[Context, None], ref: str, known_at: KnownAt = None
     ) -> Source | None:
@@ -202,7 +215,7 @@ class Query:
         view = await info.context.loaders.source.load((source_id, known_at))
         return Source(view=view, known_at=known_at) if view is not None else None
 
-    @strawberry.field(description="Who controls a location on a day, with certainty and sources.")
+    @query_field(description="Who controls a location on a day, with certainty and sources.")
     async def state_of(
         self, info: Info[Context, None], location: str, at: date, known_at: KnownAt = None
     ) -> LocationState:
@@ -210,7 +223,7 @@ class Query:
         state = await info.context.loaders.state.load((location_id, at, known_at))
         return LocationState(state=state, known_at=known_at)
 
-    @strawberry.field(
+    @query_field(
         description="Control of every location inside `within` (or everywhere) that has any "
         "record of control, on a day: one map frame."
     )
@@ -225,7 +238,7 @@ class Query:
         frame = await info.context.reader.run(control.map_frame, at, known_at, places)
         return [LocationState(state=state, known_at=known_at) for state in frame]
 
-    @strawberry.field(
+    @query_field(
         name="controlMapGeoJSON",
         description="The same frame as a GeoJSON FeatureCollection: one Point feature per place "
         "with coordinates; properties slug, name, contested, controllers [{actor slug, name, "
@@ -242,7 +255,7 @@ class Query:
         frame = await info.context.reader.run(geojson.control_map, at, known_at, places)
         return JSON(frame)
 
-    @strawberry.field(
+    @query_field(
         description="Events, newest first unless `order: ASC` (by earliest possible day). "
         "`from`/`to` keep events whose dates may overlap that inclusive range; `includeMembers` "
         "also counts actors that were members or branches of an `involving` actor on the "
@@ -285,7 +298,7 @@ class Query:
             known_at=known_at,
         )
 
-    @strawberry.field(
+    @query_field(
         description="Relations of an actor valid on `at` (all of them when `at` is omitted), "
         "symmetric ones found from either side."
     )
@@ -299,6 +312,28 @@ class Query:
     ) -> list[Affiliation]:
         actor_id = await resolve(info, "actor", actor, known_at)
         return await affiliations_of(info, actor_id, at, kinds, known_at)
+
+    @query_field(
+        description="Every version of a fact, oldest first: when it was recorded and closed, by "
+        "whom, why, and what it said. A slug or id also finds a retracted fact."
+    )
+    async def history(
+        self, info: Info[Context, None], kind: FactKind, ref: str
+    ) -> list[FactVersion]:
+        return await history_of(info, kind, ref)
+
+    @query_field(
+        description="What was added, corrected or retracted after `since`, in order, for clients "
+        "that keep a copy: page with `after` (one load writes many versions at one instant)."
+    )
+    async def changes(
+        self,
+        info: Info[Context, None],
+        since: datetime,
+        first: int | None = 100,
+        after: str | None = None,
+    ) -> ChangeConnection:
+        return await changes_since(info, since, first, after)
 
 
 __all__ = ["NotFound", "Query"]

@@ -18,6 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from eventdb.api.context import Context
+from eventdb.api.curation import Mutation
 from eventdb.api.errors import coded, is_unexpected, log
 from eventdb.api.resolvers import Query
 from eventdb.api.scalars import SCALARS
@@ -74,7 +75,12 @@ def make_schema(limits: Limits | None = None) -> Schema:
         AbuseLimits,
         lambda: ValidationCache(maxsize=1024),
     ]
-    return Schema(query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS))
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )
 
 
 schema = make_schema()

@@ -53,6 +53,14 @@ class Source:
     def slug(self) -> str:
         return self.view.slug
 
+    @strawberry.field(description="This version's number; pass it as `expectedVersion` to correct.")
+    def version(self) -> int:
+        return self.view.version_id
+
+    @strawberry.field(description="When the database recorded this version.")
+    def recorded_at(self) -> datetime:
+        return self.view.recorded_at
+
     @strawberry.field
     def title(self) -> str:
         return self.view.title
@@ -119,6 +127,14 @@ class Actor:
     @strawberry.field
     def slug(self) -> str:
         return self.view.slug
+
+    @strawberry.field(description="This version's number; pass it as `expectedVersion` to correct.")
+    def version(self) -> int:
+        return self.view.version_id
+
+    @strawberry.field(description="When the database recorded this version.")
+    def recorded_at(self) -> datetime:
+        return self.view.recorded_at
 
     @strawberry.field
     def name(self) -> str:
@@ -205,6 +221,14 @@ class Location:
     @strawberry.field
     def slug(self) -> str:
         return self.view.slug
+
+    @strawberry.field(description="This version's number; pass it as `expectedVersion` to correct.")
+    def version(self) -> int:
+        return self.view.version_id
+
+    @strawberry.field(description="When the database recorded this version.")
+    def recorded_at(self) -> datetime:
+        return self.view.recorded_at
 
     @strawberry.field
     def name(self) -> str:
@@ -310,6 +334,14 @@ class Control:
     def slug(self) -> str:
         return self.held.control.slug
 
+    @strawberry.field(description="This version's number; pass it as `expectedVersion` to correct.")
+    def version(self) -> int:
+        return self.held.control.version_id
+
+    @strawberry.field(description="When the database recorded this version.")
+    def recorded_at(self) -> datetime:
+        return self.held.control.recorded_at
+
     @strawberry.field
     async def actor(self, info: Info[Context, None]) -> Actor:
         return await actor_of(info, self.held.control.actor_id, self.known_at, self.day)
@@ -379,6 +411,14 @@ class Affiliation:
     @strawberry.field
     def slug(self) -> str:
         return self.related.affiliation.slug
+
+    @strawberry.field(description="This version's number; pass it as `expectedVersion` to correct.")
+    def version(self) -> int:
+        return self.related.affiliation.version_id
+
+    @strawberry.field(description="When the database recorded this version.")
+    def recorded_at(self) -> datetime:
+        return self.related.affiliation.recorded_at
 
     @strawberry.field
     async def actor(self, info: Info[Context, None]) -> Actor:
@@ -468,6 +508,14 @@ class Event:
     @strawberry.field
     def slug(self) -> str:
         return self.view.slug
+
+    @strawberry.field(description="This version's number; pass it as `expectedVersion` to correct.")
+    def version(self) -> int:
+        return self.view.version_id
+
+    @strawberry.field(description="When the database recorded this version.")
+    def recorded_at(self) -> datetime:
+        return self.view.recorded_at
 
     @strawberry.field
     def title(self) -> str:

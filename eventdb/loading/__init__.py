@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventdb.db.engine import SQLITE_BEGIN
 from eventdb.db.versioning import take_write_lock
-from eventdb.errors import BadInput
+from eventdb.errors import BadInput, Conflict
 from eventdb.loading.planning import KINDS, Plan, plan
 from eventdb.loading.reading import Problem, RawEntry, read_file
+from eventdb.loading.records import Record
 from eventdb.loading.validation import validate
 from eventdb.loading.writing import write
 
@@ -43,6 +45,18 @@ class LoadRejected(BadInput):
         count = len(self.problems)
         listing = "\n".join(str(problem) for problem in self.problems)
         super().__init__(f"{listing}\n{count} problem{'s' * (count != 1)}; nothing was written")
+        self.details = {
+            "problems": [
+                {"path": _path(problem), "message": problem.message} for problem in self.problems
+            ]
+        }
+
+
+def _path(problem: Problem) -> str:
+    """Where a problem is, as an API client names it: `input.date`, or `FILE:LINE`."""
+    if problem.where.line is None and problem.field is not None:
+        return f"{problem.where.file}.{problem.field}"
+    return str(problem.where)
 
 
 @dataclass
@@ -145,6 +159,43 @@ async def _load(
     del entries  # the records hold all that is needed now; free the parsed documents
     clock.lap("validate")
 
+    outcome = await apply(
+        engine,
+        validated.records,
+        refused=validated.refused,
+        problems=problems,
+        dry_run=dry_run,
+        author=author,
+        note=note,
+        progress=progress,
+        clock=clock,
+    )
+    report = LoadReport.of(outcome, dry_run)
+    report.timings = clock.laps
+    return report
+
+
+async def apply(
+    engine: AsyncEngine,
+    records: Sequence[Record],
+    *,
+    refused: Mapping[str, set[str]] | None = None,
+    problems: Sequence[Problem] = (),
+    dry_run: bool = False,
+    author: str | None = None,
+    note: str | None = None,
+    progress: Progress | None = None,
+    clock: _Clock | None = None,
+    check: Callable[[Plan], None] | None = None,
+) -> Plan:
+    """Plan `records` against the database and write them, in one transaction under the write
+    lock: the step every way of changing facts shares (files, GraphQL mutations).
+
+    Raises LoadRejected listing `problems` and the plan's own; `check` may refuse the plan too
+    (a mutation's preconditions). Either way nothing is written.
+    """
+    progress = progress or Progress()
+    clock = clock or _Clock()
     async with engine.connect() as connection:
         if connection.dialect.name == "sqlite" and not dry_run:
             # Take the write lock before reading, so what is validated is what gets written.
@@ -153,22 +204,33 @@ async def _load(
             if not dry_run:
                 await take_write_lock(connection)
             progress.phase("comparing with the database")
-            outcome = await plan(connection, validated.records, validated.refused)
-            problems.extend(outcome.problems)
-            if problems:
-                raise LoadRejected(problems)
+            outcome = await plan(connection, records, refused)
+            if check is not None:
+                check(outcome)  # first: "no such fact" says more than what follows from it
+            if problems or outcome.problems:
+                raise LoadRejected([*problems, *outcome.problems])
             clock.lap("plan")
             if dry_run or not outcome.changes_anything:
                 await transaction.rollback()
             else:
                 progress.phase("writing", sum(len(outcome.writes(kind)) for kind in KINDS))
-                await write(
-                    connection, outcome, author=author, note=note, progress=progress.advance
-                )
+                try:
+                    await write(
+                        connection, outcome, author=author, note=note, progress=progress.advance
+                    )
+                except IntegrityError as error:
+                    # The planner checked everything under the write lock; the database's own
+                    # guards (one open version, the control exclusion) only fire on a race.
+                    raise Conflict(
+                        f"the database refused the write ({_constraint(error)}); another write "
+                        "changed the same facts: nothing was written, try again"
+                    ) from error
         clock.lap("write")  # the commit included
-    report = LoadReport.of(outcome, dry_run)
-    report.timings = clock.laps
-    return report
+    return outcome
+
+
+def _constraint(error: IntegrityError) -> str:
+    return str(error.orig).splitlines()[0] if error.orig is not None else "a constraint"
 
 
 class _Clock:

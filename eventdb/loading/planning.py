@@ -65,15 +65,20 @@ class Plan:
     """What one load will write, kind by kind."""
 
     added: dict[str, list[FactRecord]] = field(default_factory=lambda: defaultdict(list))
-    # Records whose open version is replaced; `closing` holds every version id to close.
+    # Records whose open version is replaced, and retractions.
     corrected: dict[str, list[FactRecord]] = field(default_factory=lambda: defaultdict(list))
     retracted: dict[str, list[Retraction]] = field(default_factory=lambda: defaultdict(list))
     unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # Each record's fingerprint, computed once, by kind and slug.
     fingerprints: dict[tuple[str, str], str] = field(default_factory=dict)
-    closing: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # Every version to close, with the correction or retraction that closes it.
+    closing: dict[str, list[tuple[int, Record]]] = field(default_factory=lambda: defaultdict(list))
     # Identity ids the database already has, by kind and slug (new facts get theirs when written).
     ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    # What the database held of each slug in the load, by kind.
+    stored: dict[str, dict[str, Stored]] = field(default_factory=lambda: defaultdict(dict))
+    # The version written for each record, by kind and slug (filled in by the writer).
+    written: dict[tuple[str, str], int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     # What is allowed but probably not meant.
     warnings: list[Problem] = field(default_factory=list)
@@ -102,7 +107,7 @@ async def plan(
 
     for kind in KINDS:
         slugs = [*facts[kind], *retractions[kind]]
-        stored = await _stored(connection, kind, slugs)
+        stored = result.stored[kind] = await _stored(connection, kind, slugs)
         result.ids[kind].update({slug: fact.identity_id for slug, fact in stored.items()})
         _decide(kind, facts[kind], retractions[kind], stored, result)
 
@@ -154,7 +159,7 @@ def _decide(
             result.unchanged[kind] += 1
         else:
             result.corrected[kind].append(record)
-            result.closing[kind].append(known.version_id)
+            result.closing[kind].append((known.version_id, record))
     for slug, retraction in retractions.items():
         known = stored.get(slug)
         if known is None:
@@ -165,7 +170,7 @@ def _decide(
             result.problems.append(Problem(retraction.where, f"{kind} {slug!r}: already retracted"))
         else:
             result.retracted[kind].append(retraction)
-            result.closing[kind].append(known.version_id)
+            result.closing[kind].append((known.version_id, retraction))
 
 
 async def _stored(

@@ -54,6 +54,8 @@ class Where:
 class Problem:
     where: Where
     message: str
+    # The key it concerns, when it concerns one (`date`, `citations[0]`): a path for the API.
+    field: str | None = None
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"

@@ -82,7 +82,7 @@ class _Entry:
     def fail(self, key: str, message: str, data: Mapping[str, Any] | None = None) -> None:
         line = line_of(self.data if data is None else data, key) or self.where.line
         where = Where(self.where.file, line)
-        self.problems.append(Problem(where, f"{self.label}: {key}: {message}"))
+        self.problems.append(Problem(where, f"{self.label}: {key}: {message}", key))
 
     def value(self, key: str, data: Mapping[str, Any] | None, required: bool) -> Any:
         value = (self.data if data is None else data).get(key)

@@ -81,7 +81,7 @@ async def write(
     now = await transaction_time(connection)
     rows = _Rows(connection, now)
     await _add_identities(connection, plan, rows)
-    await _close_versions(connection, plan, rows)
+    await _close_versions(connection, plan, rows, author, note)
     await _add_versions(connection, plan, rows, author, note)
     for (table, columns), table_rows in sorted(rows.tables.items(), key=_parents_first):
         for start in range(0, len(table_rows), BATCH):
@@ -113,16 +113,24 @@ async def _add_identities(connection: AsyncConnection, plan: Plan, rows: _Rows) 
             rows.add(table, ("id", "slug", "created_at"), (identity_id, slug, rows.now))
 
 
-async def _close_versions(connection: AsyncConnection, plan: Plan, rows: _Rows) -> None:
-    for kind, version_ids in plan.closing.items():
+async def _close_versions(
+    connection: AsyncConnection, plan: Plan, rows: _Rows, author: str | None, note: str | None
+) -> None:
+    """Close each replaced or retracted version, saying who did it and why (the note of the
+    correction or retraction, else the load's)."""
+    for kind, closing in plan.closing.items():
         version = FACTS[kind].version
-        for start in range(0, len(version_ids), BATCH):
-            await connection.execute(
-                update(version)
-                .where(version.id.in_(version_ids[start : start + BATCH]))
-                .values(superseded_at=rows.instant)
-                .execution_options(synchronize_session=False)
-            )
+        by_note: dict[str | None, list[int]] = defaultdict(list)
+        for version_id, closer in closing:
+            by_note[closer.note or note].append(version_id)
+        for closing_note, ids in by_note.items():
+            for start in range(0, len(ids), BATCH):
+                await connection.execute(
+                    update(version)
+                    .where(version.id.in_(ids[start : start + BATCH]))
+                    .values(superseded_at=rows.instant, closed_by=author, closing_note=closing_note)
+                    .execution_options(synchronize_session=False)
+                )
 
 
 async def _add_versions(
@@ -139,6 +147,7 @@ async def _add_versions(
         version_ids = await allocate_ids(connection, table, len(records))
         builder = _BUILDERS[kind]
         for version_id, record in zip(version_ids, records, strict=True):
+            plan.written[kind, record.slug] = version_id
             columns, values = builder(record, version_id, plan.ids, rows, claim_ids)
             fingerprint = plan.fingerprints[kind, record.slug]
             common = (rows.now, None, author, record.note or note, fingerprint)

@@ -22,6 +22,7 @@ class AffiliationView:
     id: int
     version_id: int
     slug: str
+    recorded_at: datetime
     actor_id: int
     kind: str
     target_id: int
@@ -87,6 +88,7 @@ def _columns() -> Any:
         Affiliation.id,
         version.id,
         Affiliation.slug,
+        version.recorded_at,
         version.actor_id,
         version.kind,
         version.target_id,
@@ -99,7 +101,6 @@ def _columns() -> Any:
 
 
 def _view(row: Sequence[Any]) -> AffiliationView:
-    identity, version, slug, actor, kind, target, valid, *days = row
-    return AffiliationView(
-        identity, version, slug, actor, kind, target, FuzzyInterval(valid, *days)
-    )
+    identity, version, slug, recorded_at, actor, kind, target, valid, *days = row
+    interval = FuzzyInterval(valid, *days)
+    return AffiliationView(identity, version, slug, recorded_at, actor, kind, target, interval)

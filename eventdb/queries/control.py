@@ -21,6 +21,7 @@ class ControlView:
     id: int
     version_id: int
     slug: str
+    recorded_at: datetime
     location_id: int
     actor_id: int
     status: str
@@ -54,6 +55,7 @@ _COLUMNS: Final = (
     Control.id,
     ControlVersion.id,
     Control.slug,
+    ControlVersion.recorded_at,
     ControlVersion.location_id,
     ControlVersion.actor_id,
     ControlVersion.status,
@@ -76,9 +78,11 @@ def _select(at: datetime | None, *where: ColumnElement[bool]) -> Select[*tuple[A
 
 
 def _view(row: Sequence[Any]) -> ControlView:
-    identity, version, slug, location, actor, status, valid, *rest = row
+    identity, version, slug, recorded_at, location, actor, status, valid, *rest = row
     interval = FuzzyInterval(valid, *rest[:4])
-    return ControlView(identity, version, slug, location, actor, status, interval, *rest[4:])
+    return ControlView(
+        identity, version, slug, recorded_at, location, actor, status, interval, *rest[4:]
+    )
 
 
 def held_on(controls: Iterable[ControlView], day: date) -> list[Held]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy import select, union_all
+from sqlalchemy import Select, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventdb.db.models import (
@@ -40,6 +40,7 @@ class ActorView:
     id: int
     version_id: int
     slug: str
+    recorded_at: datetime
     name: str
     kind: str
 
@@ -49,6 +50,7 @@ class LocationView:
     id: int
     version_id: int
     slug: str
+    recorded_at: datetime
     name: str
     kind: str
     parent_id: int | None
@@ -61,6 +63,7 @@ class EventView:
     id: int
     version_id: int
     slug: str
+    recorded_at: datetime
     title: str
     kind: str
     date: FuzzyInterval
@@ -75,6 +78,7 @@ class SourceView:
     id: int
     version_id: int
     slug: str
+    recorded_at: datetime
     title: str
     publisher: str | None
     published: str | None
@@ -109,13 +113,25 @@ def _interval(valid: str, *days: date) -> FuzzyInterval:
     return FuzzyInterval(valid, *days)
 
 
+ACTOR_COLUMNS: Final = (
+    Actor.id,
+    ActorVersion.id,
+    Actor.slug,
+    ActorVersion.recorded_at,
+    ActorVersion.name,
+    ActorVersion.kind,
+)
+
+
+def _actor_rows() -> Select[*tuple[Any, ...]]:
+    return select(*ACTOR_COLUMNS).join(ActorVersion, ActorVersion.actor_id == Actor.id)
+
+
 async def actors(
     connection: AsyncConnection, ids: Iterable[int], at: datetime | None
 ) -> dict[int, ActorView]:
     rows = await connection.execute(
-        select(Actor.id, ActorVersion.id, Actor.slug, ActorVersion.name, ActorVersion.kind)
-        .join(ActorVersion, ActorVersion.actor_id == Actor.id)
-        .where(Actor.id.in_(set(ids)), known_at(ActorVersion, at))
+        _actor_rows().where(Actor.id.in_(set(ids)), known_at(ActorVersion, at))
     )
     return {row[0]: ActorView(*row) for row in rows}
 
@@ -124,6 +140,7 @@ LOCATION_COLUMNS: Final = (
     Location.id,
     LocationVersion.id,
     Location.slug,
+    LocationVersion.recorded_at,
     LocationVersion.name,
     LocationVersion.kind,
     LocationVersion.parent_id,
@@ -164,6 +181,7 @@ EVENT_COLUMNS: Final = (
     Event.id,
     EventVersion.id,
     Event.slug,
+    EventVersion.recorded_at,
     EventVersion.title,
     EventVersion.kind,
     EventVersion.valid,
@@ -179,10 +197,11 @@ EVENT_COLUMNS: Final = (
 
 
 def event_view(row: Sequence[Any]) -> EventView:
-    identity, version, slug, title, kind, valid, *rest = row
+    identity, version, slug, recorded_at, title, kind, valid, *rest = row
     days, (location, best, low, high) = rest[:4], rest[4:]
+    interval = _interval(valid, *days)
     return EventView(
-        identity, version, slug, title, kind, _interval(valid, *days), location, best, low, high
+        identity, version, slug, recorded_at, title, kind, interval, location, best, low, high
     )
 
 
@@ -197,24 +216,57 @@ async def events(
     return {row[0]: event_view(row) for row in rows}
 
 
+SOURCE_COLUMNS: Final = (
+    Source.id,
+    SourceVersion.id,
+    Source.slug,
+    SourceVersion.recorded_at,
+    SourceVersion.title,
+    SourceVersion.publisher,
+    SourceVersion.published,
+    SourceVersion.url,
+    SourceVersion.notes,
+)
+
+
 async def sources(
     connection: AsyncConnection, ids: Iterable[int], at: datetime | None
 ) -> dict[int, SourceView]:
     rows = await connection.execute(
-        select(
-            Source.id,
-            SourceVersion.id,
-            Source.slug,
-            SourceVersion.title,
-            SourceVersion.publisher,
-            SourceVersion.published,
-            SourceVersion.url,
-            SourceVersion.notes,
-        )
+        select(*SOURCE_COLUMNS)
         .join(SourceVersion, SourceVersion.source_id == Source.id)
         .where(Source.id.in_(set(ids)), known_at(SourceVersion, at))
     )
     return {row[0]: SourceView(*row) for row in rows}
+
+
+# Versions by their own id: what a fact said in any version (its history).
+
+_BY_VERSION: Final[dict[str, tuple[Any, Any, Any]]] = {
+    # kind: (columns, version table, how it joins its identity)
+    "actor": (ACTOR_COLUMNS, ActorVersion, ActorVersion.actor_id == Actor.id),
+    "location": (LOCATION_COLUMNS, LocationVersion, LocationVersion.location_id == Location.id),
+    "event": (EVENT_COLUMNS, EventVersion, EventVersion.event_id == Event.id),
+    "source": (SOURCE_COLUMNS, SourceVersion, SourceVersion.source_id == Source.id),
+}
+_VIEWS: Final[dict[str, Any]] = {
+    "actor": lambda row: ActorView(*row),
+    "location": lambda row: LocationView(*row),
+    "event": event_view,
+    "source": lambda row: SourceView(*row),
+}
+
+
+async def by_version(
+    connection: AsyncConnection, kind: str, version_ids: Iterable[int]
+) -> dict[int, Any]:
+    """Views of actor, location, event or source versions, by version id."""
+    columns, version, joined = _BY_VERSION[kind]
+    rows = await connection.execute(
+        select(*columns).join(version, joined).where(version.id.in_(set(version_ids)))
+    )
+    view = _VIEWS[kind]
+    return {row[1]: view(row) for row in rows}
 
 
 # A version's children
@@ -308,8 +360,6 @@ async def citations_of_sources(
 
 
 def _literal(kind: str) -> Any:
-    from sqlalchemy import literal
-
     return literal(kind).label("owner_kind")
 
 

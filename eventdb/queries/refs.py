@@ -70,3 +70,17 @@ async def resolve(
     candidates = [{"slug": slug, "name": name} for slug, name in rows]
     listing = ", ".join(f"{c['slug']} ({c['name']})" for c in candidates)
     raise Ambiguous(f"{ref!r} names several {kind}s: {listing}; use a slug or id", candidates)
+
+
+async def resolve_any(connection: AsyncConnection, kind: str, ref: str) -> int:
+    """Like `resolve`, but a slug or id also finds a fact that has been retracted (to read its
+    history); names and aliases only find what is current."""
+    identity = FACTS[kind].identity
+    ref = ref.strip()
+    match = identity.slug == ref.lower()
+    if ref.isdigit():
+        match = match | (identity.id == int(ref))
+    found = await connection.scalar(select(identity.id).where(match).limit(1))
+    if found is not None:
+        return int(found)
+    return await resolve(connection, kind, ref)
