@@ -10,6 +10,7 @@ ACTOR_KINDS: Final = (
     "organization",
     "person",
     "media",
+    "civilians",  # the victims of one-sided violence, as UCDP records them
 )
 LOCATION_KINDS: Final = ("country", "region", "city", "district", "site")
 AFFILIATION_KINDS: Final = (

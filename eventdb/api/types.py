@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from eventdb.api.context import Context
@@ -473,6 +474,14 @@ class Fatalities:
     high: int | None
 
 
+@strawberry.type(description="Who the dead were, as UCDP breaks `best` down.")
+class Deaths:
+    side_a: int | None
+    side_b: int | None
+    civilians: int | None
+    unknown: int | None
+
+
 @strawberry.type(description="A value other sources give for one of the event's fields.")
 class Claim:
     view: strawberry.Private[facts.ClaimView]
@@ -552,6 +561,28 @@ class Event:
         return Fatalities(
             best=view.fatalities_best, low=view.fatalities_low, high=view.fatalities_high
         )
+
+    @strawberry.field
+    def deaths(self) -> Deaths | None:
+        side_a, side_b, civilians, unknown = self.view.deaths
+        if side_a is None and side_b is None and civilians is None and unknown is None:
+            return None
+        return Deaths(side_a=side_a, side_b=side_b, civilians=civilians, unknown=unknown)
+
+    @strawberry.field(
+        description="How precisely the place is known, UCDP's where_prec: 1 the exact place, "
+        "2 within about 25 km, 3 the district, 4 the province, 5 a larger area, 6 the country, "
+        "7 at sea or in the air."
+    )
+    def location_precision(self) -> int | None:
+        return self.view.location_precision
+
+    @strawberry.field(
+        description="What the dataset records that has no field of its own (UCDP's conflict, "
+        "dyad, date precision, clarity, release; `flags` for values kept as found)."
+    )
+    def properties(self) -> JSON | None:
+        return JSON(self.view.properties) if self.view.properties is not None else None
 
     @strawberry.field
     async def citations(self, info: Info[Context, None]) -> list[Citation]:

@@ -13,11 +13,13 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Dialect,
     ForeignKey,
     Index,
     MetaData,
+    SmallInteger,
     String,
     Text,
     text,
@@ -316,6 +318,10 @@ class EventVersion(Versioned, ValidTime, Base):
             " AND (fatalities_high IS NULL OR fatalities_high >= 0)",
             name="fatalities",
         ),
+        CheckConstraint(
+            "location_precision IS NULL OR location_precision BETWEEN 1 AND 7",
+            name="location_precision",
+        ),
         Index("ix_event_versions_days", "earliest_start", "latest_end"),
         Index("ix_event_versions_location_days", "location_id", "earliest_start"),
     )
@@ -329,6 +335,15 @@ class EventVersion(Versioned, ValidTime, Base):
     fatalities_best: Mapped[int | None]
     fatalities_low: Mapped[int | None]
     fatalities_high: Mapped[int | None]
+    # Who the dead were: side A's, side B's, civilians, unknown (UCDP's breakdown of `best`).
+    deaths_side_a: Mapped[int | None]
+    deaths_side_b: Mapped[int | None]
+    deaths_civilians: Mapped[int | None]
+    deaths_unknown: Mapped[int | None]
+    # How precisely the location is known, on UCDP's scale: 1 the exact place ... 7 at sea.
+    location_precision: Mapped[int | None] = mapped_column(SmallInteger)
+    # What a dataset records that has no column of its own (UCDP's conflict, dyad, date precision).
+    properties: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class EventParticipant(Base):

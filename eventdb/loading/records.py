@@ -15,7 +15,7 @@ from eventdb.loading.reading import Where
 from eventdb.temporal import FuzzyInterval
 
 # Bump when what a fingerprint covers changes: every stored fingerprint is then stale.
-FINGERPRINT_FORMAT = 1
+FINGERPRINT_FORMAT = 2
 
 
 def fingerprint(content: tuple[Any, ...]) -> str:
@@ -197,9 +197,16 @@ class EventRecord(Record):
     citations: tuple[CitationRecord, ...] = ()
     alternatives: tuple[ClaimRecord, ...] = ()
     external_ids: tuple[str, ...] = ()
+    # Who the dead were: side A, side B, civilians, unknown.
+    deaths: tuple[int | None, int | None, int | None, int | None] = (None, None, None, None)
+    location_precision: int | None = None
+    properties: dict[str, Any] | None = None
 
     def content(self) -> tuple[Any, ...]:
         return (
+            self.deaths,
+            self.location_precision,
+            tuple(sorted(self.properties.items())) if self.properties else None,
             self.title,
             self.event_kind,
             self.date.text,

@@ -60,6 +60,9 @@ KEYS: Final = {
         "citations",
         "alternatives",
         "external_ids",
+        "deaths",
+        "location_precision",
+        "properties",
     },
 }
 _ALLOWED: Final = {kind: frozenset(keys | COMMON_KEYS) for kind, keys in KEYS.items()}
@@ -547,6 +550,9 @@ def _event(reader: _Entry, slug: str | None, note: str | None, retracted: bool) 
     citations = reader.citations()
     alternatives = _alternatives(reader)
     external_ids = reader.external_ids()
+    deaths = _deaths(reader)
+    precision = _location_precision(reader)
+    properties = _properties(reader)
     if slug is None or title is None or kind is None or date is None:
         return None
     return EventRecord(
@@ -564,7 +570,65 @@ def _event(reader: _Entry, slug: str | None, note: str | None, retracted: bool) 
         citations=citations,
         alternatives=alternatives,
         external_ids=external_ids,
+        deaths=deaths,
+        location_precision=precision,
+        properties=properties,
     )
+
+
+DEATH_KEYS: Final = ("side_a", "side_b", "civilians", "unknown")
+PROPERTY_LIMIT: Final = 50
+PROPERTY_TEXT_LIMIT: Final = 10_000
+SCALARS: Final = (str, int, float, bool, type(None))
+
+
+def _deaths(reader: _Entry) -> tuple[int | None, int | None, int | None, int | None]:
+    value = reader.data.get("deaths")
+    if value is None:
+        return None, None, None, None
+    if not isinstance(value, Mapping):
+        reader.fail("deaths", f"expected {{{', '.join(DEATH_KEYS)}}}, got {type_name(value)}")
+        return None, None, None, None
+    unknown = value.keys() - set(DEATH_KEYS)
+    if unknown:
+        reader.fail(
+            f"deaths.{sorted(unknown)[0]}", f"unknown key; use {', '.join(DEATH_KEYS)}", value
+        )
+    side_a, side_b, civilians, unknown_dead = (reader.count(key, value) for key in DEATH_KEYS)
+    return side_a, side_b, civilians, unknown_dead
+
+
+def _location_precision(reader: _Entry) -> int | None:
+    value = reader.data.get("location_precision")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 7:
+        reader.fail("location_precision", f"expected a whole number 1 to 7, got {value!r}")
+        return None
+    return value
+
+
+def _properties(reader: _Entry) -> dict[str, Any] | None:
+    """What a dataset records beyond the format's keys: text, numbers, booleans, lists of them."""
+    value = reader.data.get("properties")
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or len(value) > PROPERTY_LIMIT:
+        reader.fail("properties", f"expected a mapping of at most {PROPERTY_LIMIT} entries")
+        return None
+    properties: dict[str, Any] = {}
+    for key, item in value.items():
+        plain = isinstance(item, SCALARS) or (
+            isinstance(item, list) and all(isinstance(part, SCALARS) for part in item)
+        )
+        if not isinstance(key, str) or not WORD.fullmatch(key) or not plain:
+            reader.fail(f"properties.{key}", "expected a lowercase key and a plain value or list")
+            continue
+        if isinstance(item, str) and len(item) > PROPERTY_TEXT_LIMIT:
+            reader.fail(f"properties.{key}", f"is longer than {PROPERTY_TEXT_LIMIT:,} characters")
+            continue
+        properties[key] = item
+    return properties or None
 
 
 def _participants(reader: _Entry) -> tuple[ParticipantRecord, ...]:

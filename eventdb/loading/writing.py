@@ -4,6 +4,7 @@ first, so the one-open-version index and PostgreSQL's control exclusion never se
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -54,6 +55,10 @@ class _Rows:
         stamp = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
         self.instant = now
         self.now = stamp(now) if stamp else now  # as the engine stores it
+        # JSON goes to SQLite as text and to COPY as text too; None stays NULL.
+        self.json: Callable[[Any], Any] = lambda value: (
+            None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+        )
         self.tables: dict[tuple[str, tuple[str, ...]], list[Row]] = defaultdict(list)
 
     def add(self, table: str, columns: tuple[str, ...], row: Row) -> None:
@@ -279,6 +284,12 @@ def _event(record: FactRecord, version_id: int, ids: Ids, rows: _Rows, claims: A
             "fatalities_best",
             "fatalities_low",
             "fatalities_high",
+            "deaths_side_a",
+            "deaths_side_b",
+            "deaths_civilians",
+            "deaths_unknown",
+            "location_precision",
+            "properties",
             *VALID_COLUMNS,
         ),
         (
@@ -289,6 +300,9 @@ def _event(record: FactRecord, version_id: int, ids: Ids, rows: _Rows, claims: A
             record.fatalities_best,
             record.fatalities_low,
             record.fatalities_high,
+            *record.deaths,
+            record.location_precision,
+            rows.json(record.properties),
             *rows.valid(record.date),
         ),
     )

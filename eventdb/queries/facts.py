@@ -71,6 +71,9 @@ class EventView:
     fatalities_best: int | None
     fatalities_low: int | None
     fatalities_high: int | None
+    deaths: tuple[int | None, int | None, int | None, int | None]
+    location_precision: int | None
+    properties: dict[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,15 +196,34 @@ EVENT_COLUMNS: Final = (
     EventVersion.fatalities_best,
     EventVersion.fatalities_low,
     EventVersion.fatalities_high,
+    EventVersion.deaths_side_a,
+    EventVersion.deaths_side_b,
+    EventVersion.deaths_civilians,
+    EventVersion.deaths_unknown,
+    EventVersion.location_precision,
+    EventVersion.properties,
 )
 
 
 def event_view(row: Sequence[Any]) -> EventView:
     identity, version, slug, recorded_at, title, kind, valid, *rest = row
-    days, (location, best, low, high) = rest[:4], rest[4:]
-    interval = _interval(valid, *days)
+    days, (location, best, low, high), deaths = rest[:4], rest[4:8], rest[8:12]
+    precision, properties = rest[12:]
     return EventView(
-        identity, version, slug, recorded_at, title, kind, interval, location, best, low, high
+        identity,
+        version,
+        slug,
+        recorded_at,
+        title,
+        kind,
+        _interval(valid, *days),
+        location,
+        best,
+        low,
+        high,
+        (deaths[0], deaths[1], deaths[2], deaths[3]),
+        precision,
+        properties,
     )
 
 
