@@ -3,6 +3,7 @@
 import asyncio
 import getpass
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date
@@ -33,6 +34,7 @@ from eventdb.config import DATABASE_URL_VARIABLE, Settings
 from eventdb.db import migrate
 from eventdb.db.engine import create_engine
 from eventdb.errors import BadInput, EventdbError
+from eventdb.importers.ucdp import import_ged
 from eventdb.loading import LoadRejected, LoadReport, load_files
 from eventdb.loading import Progress as LoadProgress
 
@@ -91,11 +93,7 @@ def load(
 ) -> None:
     """Load fixture files: all or nothing, and loading the same files again changes nothing."""
     settings = _settings(database_url)
-    report = _run(_load(settings, files, dry_run, author or _login_name(), note))
-    for warning in report.warnings:
-        err.print(f"warning: {warning}")
-    for line in report.lines():
-        out.print(line)
+    _report(_run(_load(settings, files, dry_run, author or _login_name(), note)))
 
 
 async def _load(
@@ -275,6 +273,59 @@ async def _execute(
         await engine.dispose()
 
 
+importers = typer.Typer(help="Import real datasets.", no_args_is_help=True)
+app.add_typer(importers, name="import")
+
+
+@importers.command("ucdp-ged")
+def import_ucdp_ged(
+    file: Annotated[Path, typer.Argument(help="A UCDP GED export, CSV, any release from 19.1")],
+    country: Annotated[
+        list[str] | None, typer.Option(help="Only rows of this country (repeat for more)")
+    ] = None,
+    release: Annotated[
+        str | None, typer.Option(help="The GED release, when the file's name does not say it")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything and report, but write nothing")
+    ] = False,
+    author: Annotated[
+        str | None, typer.Option(help="Who records these versions [default: your login name]")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="Why: kept with every version written")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Import UCDP's Georeferenced Event Dataset: events, sides, places and sources, all or
+    nothing; importing the same file again changes nothing, a changed row is a correction."""
+    settings = _settings(database_url)
+
+    async def run() -> LoadReport:
+        engine = await _ready_engine(settings)
+        try:
+            with _LoadProgress([file]) as progress:
+                return await import_ged(
+                    engine,
+                    file,
+                    countries=country or (),
+                    release=release,
+                    dry_run=dry_run,
+                    author=author or _login_name(),
+                    note=note,
+                    progress=progress,
+                )
+        finally:
+            await engine.dispose()
+
+    _report(_run(run()))
+
+
+def _report(report: LoadReport) -> None:
+    for warning in report.warnings:
+        err.print(f"warning: {warning}")
+    for line in report.lines():
+        out.print(line)
+
+
 tokens = typer.Typer(help="Bearer tokens for writing through the API.", no_args_is_help=True)
 app.add_typer(tokens, name="token")
 
@@ -399,6 +450,14 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
         _fail(f"cannot use the database: {reason}")
     except KeyboardInterrupt:
         _fail("interrupted; nothing was written", code=130)
+    except Exception as error:  # the edge: a bug is reported in one line, not a traceback
+        if os.environ.get("EVENTDB_DEBUG"):
+            raise
+        _fail(
+            f"unexpected failure ({type(error).__name__}: {error}); nothing was written. "
+            "This is a bug in eventdb: set EVENTDB_DEBUG=1 to see where, and please report it",
+            code=70,
+        )
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:

@@ -153,10 +153,40 @@ async def _load(
         entries.extend(found)
         problems.extend(trouble)
     clock.lap("read")
+    return await _load_entries(engine, entries, problems, dry_run, author, note, progress, clock)
+
+
+async def load_entries(
+    engine: AsyncEngine,
+    entries: list[RawEntry],
+    problems: Sequence[Problem] = (),
+    *,
+    dry_run: bool = False,
+    author: str | None = None,
+    note: str | None = None,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Load fixture-shaped entries an importer made (each with the file and line it came
+    from), exactly as `load_files` loads a file's: one transaction, all or nothing."""
+    with _cyclic_gc_paused():
+        return await _load_entries(
+            engine, entries, list(problems), dry_run, author, note, progress or Progress(), _Clock()
+        )
+
+
+async def _load_entries(
+    engine: AsyncEngine,
+    entries: list[RawEntry],
+    problems: list[Problem],
+    dry_run: bool,
+    author: str | None,
+    note: str | None,
+    progress: Progress,
+    clock: _Clock,
+) -> LoadReport:
     progress.phase("checking entries", len(entries))
     validated = validate(entries, progress.advance)
     problems.extend(validated.problems)
-    del entries  # the records hold all that is needed now; free the parsed documents
     clock.lap("validate")
 
     outcome = await apply(

@@ -296,7 +296,7 @@ async def _stored_parents(connection: AsyncConnection, slugs: set[str]) -> dict[
             .outerjoin(parent, parent.c.id == LocationVersion.parent_id)
             .where(LocationVersion.superseded_at.is_(None), Location.slug.in_(chunk))
         )
-        found.update(dict(rows.tuples()))
+        found.update(dict(rows.all()))
     return found
 
 

@@ -101,7 +101,7 @@ def read_file(path: Path) -> tuple[list[RawEntry], list[Problem]]:
         return [], [Problem(Where(name), f"cannot read the file: {error.strerror or error}")]
     if fmt == "jsonl":
         return _read_json_lines(name, raw)  # orjson checks the UTF-8 of each line itself
-    text, problem = _decode(name, raw)
+    text, problem = decode(name, raw)
     if problem is not None:
         return [], [problem]
     if not text.strip():
@@ -113,7 +113,7 @@ def read_file(path: Path) -> tuple[list[RawEntry], list[Problem]]:
     return entries, problems + more
 
 
-def _decode(name: str, raw: bytes) -> tuple[str, Problem | None]:
+def decode(name: str, raw: bytes) -> tuple[str, Problem | None]:
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         return "", Problem(Where(name, line), "a NUL byte: this is a binary file, not text")
@@ -160,7 +160,7 @@ def _read_json_lines(name: str, raw: bytes) -> tuple[list[RawEntry], list[Proble
     entries: list[RawEntry] = []
     problems: list[Problem] = []
     if b"\x00" in raw:
-        _, problem = _decode(name, raw)
+        _, problem = decode(name, raw)
         return [], [problem] if problem else []
     for number, line in enumerate(raw.split(b"\n"), start=1):
         if not line.strip():

@@ -428,7 +428,7 @@ async def identities_of_versions(
     rows = await connection.execute(
         select(tables.version.id, tables.fact_id).where(tables.version.id.in_(set(version_ids)))
     )
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 async def events_of_claims(connection: AsyncConnection, claim_ids: Iterable[int]) -> dict[int, int]:
@@ -438,4 +438,4 @@ async def events_of_claims(connection: AsyncConnection, claim_ids: Iterable[int]
         .join(EventVersion, EventVersion.id == Claim.event_version_id)
         .where(Claim.id.in_(set(claim_ids)))
     )
-    return dict(rows.tuples())
+    return dict(rows.all())

@@ -4,6 +4,7 @@ Names and aliases match case- and accent-insensitively (`eventdb.names`). A name
 facts is refused with the candidates listed, never answered by a random pick.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
@@ -84,3 +85,25 @@ async def resolve_any(connection: AsyncConnection, kind: str, ref: str) -> int:
     if found is not None:
         return int(found)
     return await resolve(connection, kind, ref)
+
+
+async def slugs_by_external_id(
+    connection: AsyncConnection, kind: str, external_ids: Iterable[str]
+) -> dict[str, str]:
+    """The slug of each current fact of `kind` that carries one of `external_ids`, by id key."""
+    tables = FACTS[kind]
+    owner = getattr(ExternalId, f"{kind}_version_id")
+    keys = sorted({external_id_key(value) for value in external_ids})
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 5_000):
+        rows = await connection.execute(
+            select(ExternalId.value_key, tables.identity.slug)
+            .join(tables.version, tables.version.id == owner)
+            .join(tables.identity, tables.identity.id == tables.fact_id)
+            .where(
+                ExternalId.value_key.in_(keys[start : start + 5_000]),
+                tables.version.superseded_at.is_(None),
+            )
+        )
+        found.update(dict(rows.all()))
+    return found

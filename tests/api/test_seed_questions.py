@@ -235,3 +235,17 @@ async def test_places_know_their_children_and_events_within(api: Api) -> None:
     assert children == ["benghazi", "derna", "sirte", "tripoli"]
     places = {edge["node"]["location"]["slug"] for edge in libya["events"]["edges"]}
     assert places == {"libya", "derna", "us-compound-benghazi"}
+
+
+async def test_a_source_names_every_kind_of_fact_it_is_cited_for(api: Api) -> None:
+    query = """{ source(ref: "article") { citations { about { __typename
+        ... on Actor { slug } ... on Location { slug } ... on Event { slug }
+        ... on Control { slug } ... on Affiliation { slug } } } } }"""
+    citations = (await api.data(query))["source"]["citations"]
+    cited = {(c["about"]["__typename"], c["about"]["slug"]) for c in citations}
+    assert ("Actor", "isis") in cited
+    assert ("Location", "derna") in cited
+    assert ("Control", "derna-isis-controls") in cited
+    assert ("Affiliation", "shura-council-derna-opposes-isis") in cited
+    # The article's "2011" is a claim on the Benghazi event: the citation is about the event.
+    assert ("Event", "benghazi-compound-attack") in cited

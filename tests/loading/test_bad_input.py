@@ -166,6 +166,13 @@ async def refused(engine: AsyncEngine, path: Path) -> list[str]:
             id="location inside itself",
         ),
         pytest.param(
+            "locations:\n  - {id: country, name: Example Country, kind: country, within: city}\n",
+            5,
+            "location 'country': within: a location cannot be inside itself (country within city"
+            " within country)",
+            id="location inside itself through the database",
+        ),
+        pytest.param(
             "control:\n  - {location: city, actor: army, valid: 2016-01/2016-12}\n"
             "  - {location: city, actor: front, valid: 2016-06/..}\n",
             6,
