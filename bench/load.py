@@ -223,6 +223,47 @@ async def raw_copy(url: URL, captured: Captured) -> float:
     return elapsed
 
 
+UCDP_SAMPLE = (
+    Path(__file__).resolve().parents[1] / "tests" / "data" / "ged191_myanmar_bangladesh.csv"
+)
+
+
+def ucdp_file(folder: Path, rows: int) -> Path:
+    """The GED sample replicated to `rows` rows, each copy's event ids shifted."""
+    import csv
+
+    with UCDP_SAMPLE.open(encoding="utf-8") as sample:
+        reader = csv.DictReader(sample)
+        fields = list(reader.fieldnames or [])
+        originals = list(reader)
+    path = folder / "ged191_replicated.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=fields)
+        writer.writeheader()
+        for number in range(rows):
+            copy, row = divmod(number, len(originals))
+            writer.writerow(
+                {**originals[row], "id": str(int(originals[row]["id"]) + copy * 10_000_000)}
+            )
+    return path
+
+
+async def measure_ucdp(
+    engine_name: str, path: Path, rows: int, folder: Path, server: URL | None
+) -> float:
+    """Seconds to import the replicated GED file into a fresh database."""
+    from eventdb.importers.ucdp import import_ged
+
+    async with database(engine_name, folder, server) as url:
+        engine = await migrated(url)
+        started = time.perf_counter()
+        report = await import_ged(engine, path)
+        elapsed = time.perf_counter() - started
+        assert report.counts["event"]["added"] == rows
+        await engine.dispose()
+    return elapsed
+
+
 def parse_rates(files: dict[str, Path], entries: int) -> dict[str, float]:
     rates = {}
     for name, path in files.items():
@@ -252,12 +293,14 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--postgres-url", default=os.environ.get("EVENTDB_TEST_POSTGRES_URL"))
     parser.add_argument("--skip-formats", action="store_true", help="do not time YAML and JSON")
+    parser.add_argument("--ucdp-rows", type=int, default=300_000, help="0 to skip the UCDP case")
     parser.add_argument(
         "--quick", action="store_true", help="2,000 of each, SQLite only: a smoke run for CI"
     )
     options = parser.parse_args(argv)
     if options.quick:
         options.controls = options.events = 2_000
+        options.ucdp_rows = 4_000
         options.engines = "sqlite"
     server = parse_database_url(options.postgres_url) if options.postgres_url else None
     engines = [name for name in options.engines.split(",") if name != "postgresql" or server]
@@ -279,8 +322,10 @@ async def main(argv: list[str] | None = None) -> None:
             f"{'reload s':>10}"
         )
         print(header)
+        jsonl_rates = {}
         for name in engines:
             result = await measure_engine(name, files, len(world), folder, server)
+            jsonl_rates[name] = result["entries"] / result["total"]
             timing = result["timings"]
             write_rate = result["rows"] / timing["write"]
             raw_rate = result["rows"] / result["raw"]
@@ -290,6 +335,17 @@ async def main(argv: list[str] | None = None) -> None:
                 f"{timing['write']:>7.2f}{result['rows']:>10,}{write_rate:>14,.0f}"
                 f"{raw_rate:>12,.0f}{write_rate / raw_rate:>10.0%}{result['reload']:>10.2f}"
             )
+        if options.ucdp_rows:
+            print()
+            path = ucdp_file(folder, options.ucdp_rows)
+            print(f"UCDP GED import: the 3,194-row sample replicated to {options.ucdp_rows:,} rows")
+            for name in engines:
+                elapsed = await measure_ucdp(name, path, options.ucdp_rows, folder, server)
+                rate = options.ucdp_rows / elapsed
+                print(
+                    f"{name:<11}{rate:>11,.0f} rows/s{elapsed:>9.2f} s   JSON Lines loads "
+                    f"{jsonl_rates[name]:,.0f} entries/s: {jsonl_rates[name] / rate:.2f}x"
+                )
         if not options.skip_formats:
             print()
             rates = parse_rates(files, len(world))

@@ -4,13 +4,20 @@
 a key keeps only letters and digits, case-folded, with accents stripped.
 """
 
+import re
 import unicodedata
+from functools import lru_cache
+from typing import Final
+
+# Anything that is not a letter or a digit: what `str.isalnum` rejects, and the underscore.
+_NOT_ALNUM: Final = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=65_536)
 def name_key(name: str) -> str:
     """The lookup key of a name or alias; empty when the name has no letter or digit."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(char for char in decomposed if char.isalnum())
+    return _NOT_ALNUM.sub("", decomposed)
 
 
 def external_id_key(external_id: str) -> str:

@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -303,17 +304,21 @@ def _day(state: _Rows, where: Where, row: Mapping[str, str], column: str) -> str
         return None
 
 
+_INTEGER: Final = re.compile(r"-?\d+").fullmatch
+_DECIMAL: Final = re.compile(r"-?\d+\.\d*(?:[eE][-+]?\d+)?").fullmatch
+
+
 def _plain(text: str) -> Any:
     """A cell as the number it is, or as text."""
     text = text.strip()
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            continue
+    if _INTEGER(text):
+        return int(text)
+    if _DECIMAL(text):
+        return float(text)
     return text
 
 
+@lru_cache(maxsize=65_536)
 def _slug(*parts: str, key: str, limit: int = 60) -> str:
     """A readable slug, made unique and stable by a short hash of what identifies the thing."""
     words = unicodedata.normalize("NFKD", " ".join(parts)).encode("ascii", "ignore").decode()
@@ -335,13 +340,13 @@ def _actor(state: _Rows, where: Where, row: Mapping[str, str], side: str) -> str
     if known is None:
         kind = "government" if name.startswith("Government of") else "armed_group"
         if name_key(name) == "civilians":
-            kind = "civilians"
+            kind = "civilians"  # the victims of one-sided violence
         state.actors[slug] = RawEntry(
             "actor",
             {"id": slug, "name": name, "kind": kind, "aliases": [], "external_ids": [external_id]},
             where,
         )
-    elif name_key(name) != name_key(known.data["name"]):
+    elif name != known.data["name"] and name_key(name) != name_key(known.data["name"]):
         aliases = known.data["aliases"]
         if name not in aliases:
             aliases.append(name)  # the same id written another way in another row
@@ -378,14 +383,19 @@ def _location(state: _Rows, where: Where, row: Mapping[str, str], precision: int
             _set_point(state, slug, row)
             return slug
     named = row.get("where_coordinates", "").strip()
-    enclosing = {name_key(row.get(column, "")) for column in ("adm_1", "adm_2", "country")}
-    if precision in (*POINTS, 5) and named and name_key(named) not in enclosing:
+    if precision in (*POINTS, 5) and named and not _encloses(row, named):
         slug = _slug(named, key=f"{key}|{named}")
         kind = "site" if precision in POINTS else "region"
         _add_location(state, where, slug, named, kind, chain, [])
         _set_point(state, slug, row)
         return slug
     return chain
+
+
+def _encloses(row: Mapping[str, str], named: str) -> bool:
+    """Whether `named` is the country or an administrative division the row already has."""
+    key = name_key(named)
+    return any(key == name_key(row.get(column, "")) for column in ("adm_1", "adm_2", "country"))
 
 
 def _add_location(
