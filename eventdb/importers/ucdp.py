@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from eventdb.loading import LoadReport, Progress, load_entries
+from eventdb.loading import LoadReport, Progress, cyclic_gc_paused, load_entries
 from eventdb.loading.reading import Problem, RawEntry, Where, decode
 from eventdb.names import name_key
 from eventdb.queries.refs import slugs_by_external_id
@@ -106,30 +106,40 @@ async def import_ged(
     """Import one GED CSV export (only the rows of `countries`, when given)."""
     progress = progress or Progress()
     progress.phase(f"reading {path.name}")
-    name = str(path)
+    with cyclic_gc_paused():  # as the loader does: a big file makes millions of small objects
+        entries, problems, found_release = await ged_entries(engine, path, countries, release)
+    label = f"UCDP GED {found_release} import" if found_release else "UCDP GED import"
+    return await load_entries(
+        engine,
+        entries,
+        problems,
+        dry_run=dry_run,
+        author=author,
+        note=note or f"{label} of {path.name}",
+        progress=progress,
+    )
+
+
+async def ged_entries(
+    engine: AsyncEngine, path: Path, countries: Iterable[str] = (), release: str | None = None
+) -> tuple[list[RawEntry], list[Problem], str | None]:
+    """The entries a GED export becomes (attached to what `engine` already holds under their
+    external ids), the problems that stop it, and the release it is."""
     rows, problems = read_rows(path)
     wanted = {name_key(country) for country in countries}
     if wanted:
         rows = [(line, row) for line, row in rows if name_key(row.get("country", "")) in wanted]
-    state = _Rows(name, release or release_of(path), problems)
+    state = _Rows(str(path), release or release_of(path), problems)
     state.existing = await _existing(engine, rows)
     for line, row in rows:
-        _row(state, Where(name, line), row)
+        _row(state, Where(state.name, line), row)
     entries = [
         *state.sources.values(),
         *state.actors.values(),
         *state.locations.values(),
         *state.events,
     ]
-    return await load_entries(
-        engine,
-        entries,
-        state.problems,
-        dry_run=dry_run,
-        author=author,
-        note=note or f"UCDP GED {state.release or ''} import of {path.name}".replace("  ", " "),
-        progress=progress,
-    )
+    return entries, state.problems, state.release
 
 
 def release_of(path: Path) -> str | None:

@@ -119,12 +119,12 @@ async def load_files(
     progress: Progress | None = None,
 ) -> LoadReport:
     """Load `paths` as one all-or-nothing, idempotent change; raise LoadRejected on any problem."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return await _load(engine, paths, dry_run, author, note, progress or Progress())
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """A load builds millions of small acyclic objects, which reference counting frees; the
     cyclic collector would only rescan them again and again (a third of the parse time)."""
     was_enabled = gc.isenabled()
@@ -168,7 +168,7 @@ async def load_entries(
 ) -> LoadReport:
     """Load fixture-shaped entries an importer made (each with the file and line it came
     from), exactly as `load_files` loads a file's: one transaction, all or nothing."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return await _load_entries(
             engine, entries, list(problems), dry_run, author, note, progress or Progress(), _Clock()
         )
