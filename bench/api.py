@@ -28,7 +28,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, make_url
 
 from eventdb.api.app import create_app
@@ -97,7 +97,8 @@ async def statements(url: URL) -> dict[str, tuple[int, int]]:
         nonlocal count
         count += 1
 
-    event.listen(engine.sync_engine, "before_cursor_execute", counted)
+    # Every engine: on SQLite, requests read through an engine of their own.
+    event.listen(Engine, "before_cursor_execute", counted)
     app = create_app(Settings(database_url=url), engine=engine)
     found = {}
     async with httpx.AsyncClient(
@@ -114,6 +115,7 @@ async def statements(url: URL) -> dict[str, tuple[int, int]]:
                 assert "errors" not in response.json(), response.text
                 counts.append(count)
             found[name] = (counts[0], counts[1])
+    event.remove(Engine, "before_cursor_execute", counted)
     await engine.dispose()
     return found
 

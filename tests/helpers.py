@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventdb.db.models import Base
@@ -43,10 +44,14 @@ async def holders(
 ) -> tuple[list[tuple[str, str, Certainty]], bool]:
     """Who may hold `place` on `day` (actor slug, status, certainty), and whether it is contested,
     asked of the query layer directly."""
+
+    def ask(connection: Connection) -> tuple[control.LocationState, dict[int, facts.ActorView]]:
+        location_id = refs.resolve(connection, "location", place, at)
+        state = control.held_at_locations(connection, [location_id], day, at)[location_id]
+        return state, facts.actors(connection, {h.control.actor_id for h in state.controllers}, at)
+
     async with engine.connect() as connection:
-        location_id = await refs.resolve(connection, "location", place, at)
-        state = (await control.held_at_locations(connection, [location_id], day, at))[location_id]
-        actors = await facts.actors(connection, {h.control.actor_id for h in state.controllers}, at)
+        state, actors = await connection.run_sync(ask)
     held = [
         (actors[h.control.actor_id].slug, h.control.status, h.certainty) for h in state.controllers
     ]

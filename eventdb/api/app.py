@@ -23,21 +23,28 @@ from eventdb.api.context import Context, Reader
 from eventdb.api.schema import Schema, make_schema
 from eventdb.config import Settings
 from eventdb.db import migrate
-from eventdb.db.engine import create_engine
+from eventdb.db.engine import SqliteReads, create_engine
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 
 
 class EventdbGraphQL(GraphQL[Context, None]):
-    def __init__(self, schema: Schema, engine: AsyncEngine, settings: Settings) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        engine: AsyncEngine,
+        settings: Settings,
+        sqlite_reads: SqliteReads | None = None,
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.engine = engine
         self.settings = settings
+        self.sqlite_reads = sqlite_reads
 
     async def get_context(self, request: Any, response: Any) -> Context:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         return Context(
-            reader=Reader(self.engine),
+            reader=Reader(self.engine, self.sqlite_reads),
             limits=self.settings.limits,
             token=token.strip() if scheme.lower() == "bearer" else None,
             tokens_for_reads=self.settings.tokens_for_reads,
@@ -51,7 +58,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     settings = settings or Settings.load()
     engine = engine or create_engine(settings)
     schema = make_schema(settings.limits)
-    graphql = EventdbGraphQL(schema, engine, settings)
+    sqlite_reads = SqliteReads.of(engine, settings)
+    graphql = EventdbGraphQL(schema, engine, settings, sqlite_reads)
 
     async def healthz(_: Request) -> Response:
         try:
@@ -73,6 +81,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
+        if sqlite_reads is not None:
+            sqlite_reads.dispose()
         await engine.dispose()
 
     middleware = []

@@ -8,17 +8,20 @@ matters, the day asked about; keys with the same instant and day go out in one s
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from eventdb import auth
 from eventdb.config import Limits
+from eventdb.db.engine import SqliteReads
 from eventdb.queries import affiliations, control, facts, history
 
 R = TypeVar("R")
@@ -26,18 +29,33 @@ R = TypeVar("R")
 
 class Reader:
     """One request's way to the database: a connection opened on first use, holding one
-    read snapshot, used by one statement at a time (loaders of sibling fields run at once)."""
+    read snapshot, used by one batch of statements at a time (loaders of sibling fields run at
+    once). Queries are plain functions of a connection, run whole: on SQLite in one hop to a
+    read thread, on PostgreSQL in the event loop (asyncpg needs no thread)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, sqlite: SqliteReads | None = None) -> None:
         self.engine = engine
-        self._connection: AsyncConnection | None = None
+        self.sqlite = sqlite
         self._lock = asyncio.Lock()
+        self._connection: Connection | None = None  # on SQLite
+        self._async_connection: AsyncConnection | None = None  # elsewhere
 
-    async def run(self, query: Callable[..., Awaitable[R]], *arguments: Any) -> R:
+    async def run(self, query: Callable[..., R], *arguments: Any) -> R:
         async with self._lock:
-            if self._connection is None:
-                self._connection = await self._open()
-            return await query(self._connection, *arguments)
+            if self.sqlite is not None:
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(
+                    self.sqlite.executor, self._run_sqlite, query, arguments
+                )
+            if self._async_connection is None:
+                self._async_connection = await self._open()
+            return await self._async_connection.run_sync(query, *arguments)
+
+    def _run_sqlite(self, query: Callable[..., R], arguments: tuple[Any, ...]) -> R:
+        assert self.sqlite is not None
+        if self._connection is None:
+            self._connection = self.sqlite.connect()
+        return query(self._connection, *arguments)
 
     async def _open(self) -> AsyncConnection:
         connection = await self.engine.connect()
@@ -50,26 +68,39 @@ class Reader:
         return connection
 
     async def close(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()  # rolls the read transaction back
-            self._connection = None
+        """End the snapshot (rolling the read transaction back) and give the connection back."""
+        async with self._lock:
+            if self._connection is not None:
+                connection, self._connection = self._connection, None
+                assert self.sqlite is not None
+                await asyncio.get_running_loop().run_in_executor(
+                    self.sqlite.executor, connection.close
+                )
+            if self._async_connection is not None:
+                await self._async_connection.close()
+                self._async_connection = None
 
 
 def _grouped(
     reader: Reader,
-    query: Callable[..., Awaitable[dict[Any, Any]]],
+    query: Callable[..., dict[Any, Any]],
     default: Callable[[], Any] = lambda: None,
 ) -> DataLoader[Any, Any]:
-    """A loader for keys `(id, *context)`: one statement per distinct context."""
+    """A loader for keys `(id, *context)`: one statement per distinct context, all in one go."""
 
     async def fetch(keys: list[tuple[Any, ...]]) -> list[Any]:
         by_context: dict[tuple[Any, ...], set[Any]] = defaultdict(set)
         for key in keys:
             by_context[key[1:]].add(key[0])
-        found: dict[tuple[Any, ...], Any] = {}
-        for context, ids in by_context.items():
-            for identity, value in (await reader.run(query, ids, *context)).items():
-                found[(identity, *context)] = value
+
+        def every_context(connection: Connection) -> dict[tuple[Any, ...], Any]:
+            found: dict[tuple[Any, ...], Any] = {}
+            for context, ids in by_context.items():
+                for identity, value in query(connection, ids, *context).items():
+                    found[(identity, *context)] = value
+            return found
+
+        found = await reader.run(every_context)
         return [found.get(key, default()) for key in keys]
 
     return DataLoader(load_fn=fetch)
@@ -218,13 +249,13 @@ class Loaders:
         )
 
 
-def _bound(query: Callable[..., Awaitable[R]], kind: str) -> Callable[..., Awaitable[R]]:
+def _bound(query: Callable[..., R], kind: str) -> Callable[..., R]:
     """`query` with its kind argument fixed: (connection, ids) -> ..."""
+    return functools.partial(_with_kind, query, kind)
 
-    async def bound(connection: AsyncConnection, ids: Iterable[int]) -> R:
-        return await query(connection, kind, ids)
 
-    return bound
+def _with_kind(query: Callable[..., R], kind: str, connection: Connection, ids: Any) -> R:
+    return query(connection, kind, ids)
 
 
 @dataclass

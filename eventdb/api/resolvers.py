@@ -125,7 +125,7 @@ async def search_events(
     )
 
 
-async def _find(
+def _find(
     connection: Any,
     filters: events.EventFilter,
     descending: bool,
@@ -133,7 +133,7 @@ async def _find(
     after: tuple[date, int] | None,
     known_at: datetime | None,
 ) -> events.EventPage:
-    return await events.find_events(
+    return events.find_events(
         connection, filters, descending=descending, first=first, after=after, at=known_at
     )
 

@@ -198,9 +198,9 @@ async def _existing(engine: AsyncEngine, rows: list[tuple[int, dict[str, str]]])
     countries = {f"gwno:{row['country_id']}" for _, row in rows if row.get("country_id")}
     events = {f"ucdp-event:{row['id']}" for _, row in rows}
     async with engine.connect() as connection:
-        found = await slugs_by_external_id(connection, "actor", actors)
-        found.update(await slugs_by_external_id(connection, "location", countries))
-        found.update(await slugs_by_external_id(connection, "event", events))
+        found = await connection.run_sync(slugs_by_external_id, "actor", actors)
+        found.update(await connection.run_sync(slugs_by_external_id, "location", countries))
+        found.update(await connection.run_sync(slugs_by_external_id, "event", events))
     return found
 
 

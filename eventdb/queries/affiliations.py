@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy.engine import Connection
 
 from eventdb.db.models import Affiliation, AffiliationVersion
-from eventdb.db.versioning import known_at
+from eventdb.queries.statements import ids as any_of
+from eventdb.queries.statements import visible
 from eventdb.temporal import Certainty, FuzzyInterval, certainty
 from eventdb.vocabulary import SYMMETRIC_AFFILIATION_KINDS
 
@@ -35,8 +37,27 @@ class Related:
     certainty: Certainty
 
 
-async def affiliations_of(
-    connection: AsyncConnection,
+@functools.cache
+def _affiliations(of_kinds: bool, on_a_day: bool, known: bool) -> Select[*tuple[Any, ...]]:
+    version = AffiliationVersion
+    wanted = any_of()
+    where = [
+        visible(version, known),
+        or_(
+            version.actor_id.in_(wanted),
+            version.target_id.in_(wanted) & version.kind.in_(SYMMETRIC_AFFILIATION_KINDS),
+        ),
+    ]
+    if of_kinds:
+        where.append(version.kind.in_(any_of("kinds")))
+    if on_a_day:
+        day = bindparam("day", type_=version.earliest_start.type)
+        where.extend((version.earliest_start <= day, version.latest_end >= day))
+    return _columns().where(*where).order_by(version.kind, version.earliest_start, version.id)
+
+
+def affiliations_of(
+    connection: Connection,
     actor_ids: Iterable[int],
     day: date | None,
     kinds: Sequence[str] | None,
@@ -45,21 +66,8 @@ async def affiliations_of(
     """Each actor's relations: its own, and symmetric ones others recorded with it, turned so
     that the actor asked about is `actor`. With a day, only those that may hold then."""
     ids = set(actor_ids)
-    version = AffiliationVersion
-    where = [
-        known_at(version, at),
-        or_(
-            version.actor_id.in_(ids),
-            version.target_id.in_(ids) & version.kind.in_(SYMMETRIC_AFFILIATION_KINDS),
-        ),
-    ]
-    if kinds:
-        where.append(version.kind.in_(kinds))
-    if day is not None:
-        where.extend((version.earliest_start <= day, version.latest_end >= day))
-    rows = await connection.execute(
-        _columns().where(*where).order_by(version.kind, version.earliest_start, version.id)
-    )
+    values = {"ids": list(ids), "kinds": list(kinds or ()), "day": day, "at": at}
+    rows = connection.execute(_affiliations(bool(kinds), day is not None, at is not None), values)
     found: dict[int, list[Related]] = defaultdict(list)
     for row in rows:
         view = _view(row)
@@ -74,15 +82,14 @@ async def affiliations_of(
     return found
 
 
-async def affiliations_by_version(
-    connection: AsyncConnection, version_ids: Iterable[int]
+def affiliations_by_version(
+    connection: Connection, version_ids: Iterable[int]
 ) -> dict[int, AffiliationView]:
-    version = AffiliationVersion
-    rows = await connection.execute(_columns().where(version.id.in_(set(version_ids))))
+    rows = connection.execute(_BY_VERSION, {"ids": list(version_ids)})
     return {row[1]: _view(row) for row in rows}
 
 
-def _columns() -> Any:
+def _columns() -> Select[*tuple[Any, ...]]:
     version = AffiliationVersion
     return select(
         Affiliation.id,
@@ -104,3 +111,6 @@ def _view(row: Sequence[Any]) -> AffiliationView:
     identity, version, slug, recorded_at, actor, kind, target, valid, *days = row
     interval = FuzzyInterval(valid, *days)
     return AffiliationView(identity, version, slug, recorded_at, actor, kind, target, interval)
+
+
+_BY_VERSION: Final = _columns().where(AffiliationVersion.id.in_(any_of()))

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import ColumnElement, Select, bindparam, select
+from sqlalchemy.engine import Connection
 
 from eventdb.db.models import Control, ControlVersion
-from eventdb.db.versioning import known_at
+from eventdb.queries.statements import ids as any_of
+from eventdb.queries.statements import visible
 from eventdb.temporal import BEGINNING_OF_TIME, END_OF_TIME, Certainty, FuzzyInterval, certainty
 
 
@@ -69,11 +71,11 @@ _COLUMNS: Final = (
 )
 
 
-def _select(at: datetime | None, *where: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+def _select(known: bool, *where: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
     return (
         select(*_COLUMNS)
         .join(Control, Control.id == ControlVersion.control_id)
-        .where(known_at(ControlVersion, at), *where)
+        .where(visible(ControlVersion, known), *where)
     )
 
 
@@ -96,16 +98,23 @@ def held_on(controls: Iterable[ControlView], day: date) -> list[Held]:
     return held
 
 
-def _on(day: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+def _on() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Spells that may hold on the day bound as `day`."""
+    day = bindparam("day", type_=ControlVersion.earliest_start.type)
     return ControlVersion.earliest_start <= day, ControlVersion.latest_end >= day
 
 
-async def held_at_locations(
-    connection: AsyncConnection, location_ids: Iterable[int], day: date, at: datetime | None
+@functools.cache
+def _held_at(known: bool) -> Select[*tuple[Any, ...]]:
+    return _select(known, ControlVersion.location_id.in_(any_of()), *_on())
+
+
+def held_at_locations(
+    connection: Connection, location_ids: Iterable[int], day: date, at: datetime | None
 ) -> dict[int, LocationState]:
     """The state of each location on `day` (every location asked about has one, maybe empty)."""
     wanted = set(location_ids)
-    rows = await connection.execute(_select(at, ControlVersion.location_id.in_(wanted), *_on(day)))
+    rows = connection.execute(_held_at(at is not None), {"ids": list(wanted), "day": day, "at": at})
     by_place: dict[int, list[ControlView]] = defaultdict(list)
     for row in rows:
         view = _view(row)
@@ -115,15 +124,20 @@ async def held_at_locations(
     }
 
 
-async def held_by_actors(
-    connection: AsyncConnection, actor_ids: Iterable[int], day: date | None, at: datetime | None
+@functools.cache
+def _held_by(on_a_day: bool, known: bool) -> Select[*tuple[Any, ...]]:
+    where = [ControlVersion.actor_id.in_(any_of()), *(_on() if on_a_day else ())]
+    return _select(known, *where).order_by(ControlVersion.earliest_start)
+
+
+def held_by_actors(
+    connection: Connection, actor_ids: Iterable[int], day: date | None, at: datetime | None
 ) -> dict[int, list[Held]]:
     """What each actor controls or contests on `day`; without a day, every spell (DEFINITE for
     the fact's core, as the contract says)."""
-    where: list[ColumnElement[bool]] = [ControlVersion.actor_id.in_(set(actor_ids))]
-    if day is not None:
-        where.extend(_on(day))
-    rows = await connection.execute(_select(at, *where).order_by(ControlVersion.earliest_start))
+    rows = connection.execute(
+        _held_by(day is not None, at is not None), {"ids": list(actor_ids), "day": day, "at": at}
+    )
     views = [_view(row) for row in rows]
     held = held_on(views, day) if day is not None else [Held(v, Certainty.DEFINITE) for v in views]
     found: dict[int, list[Held]] = defaultdict(list)
@@ -132,21 +146,30 @@ async def held_by_actors(
     return found
 
 
-async def map_frame(
-    connection: AsyncConnection, day: date, at: datetime | None, places: set[int] | None
+@functools.cache
+def _recorded_places(within: bool, known: bool) -> Select[*tuple[Any, ...]]:
+    """Every location with a record of control (among the ids bound, when `within`)."""
+    found = select(ControlVersion.location_id).distinct().where(visible(ControlVersion, known))
+    return found.where(ControlVersion.location_id.in_(any_of())) if within else found
+
+
+@functools.cache
+def _frame(within: bool, known: bool) -> Select[*tuple[Any, ...]]:
+    where = [*_on(), *((ControlVersion.location_id.in_(any_of()),) if within else ())]
+    return _select(known, *where)
+
+
+def map_frame(
+    connection: Connection, day: date, at: datetime | None, places: set[int] | None
 ) -> list[LocationState]:
     """One state per location (within `places`, or anywhere) that has any record of control."""
-    recorded = select(ControlVersion.location_id).distinct().where(known_at(ControlVersion, at))
-    if places is not None:
-        recorded = recorded.where(ControlVersion.location_id.in_(places))
-    locations = [row[0] for row in await connection.execute(recorded)]
+    within, known = places is not None, at is not None
+    values = {"ids": list(places or ()), "day": day, "at": at}
+    locations = [row[0] for row in connection.execute(_recorded_places(within, known), values)]
     if not locations:
         return []
-    where: list[ColumnElement[bool]] = [*_on(day)]
-    if places is not None:
-        where.append(ControlVersion.location_id.in_(places))
     by_place: dict[int, list[ControlView]] = defaultdict(list)
-    for row in await connection.execute(_select(at, *where)):
+    for row in connection.execute(_frame(within, known), values):
         view = _view(row)
         by_place[view.location_id].append(view)
     return [
@@ -155,13 +178,18 @@ async def map_frame(
     ]
 
 
-async def controls_of_locations(
-    connection: AsyncConnection, location_ids: Iterable[int], at: datetime | None
+@functools.cache
+def _controls_of_locations(known: bool) -> Select[*tuple[Any, ...]]:
+    return _select(known, ControlVersion.location_id.in_(any_of())).order_by(
+        ControlVersion.earliest_start, ControlVersion.id
+    )
+
+
+def controls_of_locations(
+    connection: Connection, location_ids: Iterable[int], at: datetime | None
 ) -> dict[int, list[ControlView]]:
-    rows = await connection.execute(
-        _select(at, ControlVersion.location_id.in_(set(location_ids))).order_by(
-            ControlVersion.earliest_start, ControlVersion.id
-        )
+    rows = connection.execute(
+        _controls_of_locations(at is not None), {"ids": list(location_ids), "at": at}
     )
     found: dict[int, list[ControlView]] = defaultdict(list)
     for row in rows:
@@ -170,15 +198,18 @@ async def controls_of_locations(
     return found
 
 
-async def controls_by_version(
-    connection: AsyncConnection, version_ids: Iterable[int]
+def controls_by_version(
+    connection: Connection, version_ids: Iterable[int]
 ) -> dict[int, ControlView]:
-    rows = await connection.execute(
-        select(*_COLUMNS)
-        .join(Control, Control.id == ControlVersion.control_id)
-        .where(ControlVersion.id.in_(set(version_ids)))
-    )
+    rows = connection.execute(_BY_VERSION, {"ids": list(version_ids)})
     return {row[1]: _view(row) for row in rows}
+
+
+_BY_VERSION: Final = (
+    select(*_COLUMNS)
+    .join(Control, Control.id == ControlVersion.control_id)
+    .where(ControlVersion.id.in_(any_of()))
+)
 
 
 def timeline(location_id: int, controls: Sequence[ControlView]) -> list[LocationState]:

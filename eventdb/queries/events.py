@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
@@ -9,7 +10,9 @@ from typing import Any, Final
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Select,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -17,11 +20,12 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from eventdb.db.models import Actor, AffiliationVersion, Event, EventParticipant, EventVersion
-from eventdb.db.versioning import known_at
 from eventdb.queries.facts import EVENT_COLUMNS, EventView, event_view
+from eventdb.queries.statements import ids as any_of
+from eventdb.queries.statements import visible
 from eventdb.temporal import BEGINNING_OF_TIME, END_OF_TIME
 
 MEMBERSHIP_KINDS: Final = ("member_of", "branch_of")
@@ -46,8 +50,8 @@ class EventPage:
     has_next: bool
 
 
-async def find_events(
-    connection: AsyncConnection,
+def find_events(
+    connection: Connection,
     filters: EventFilter,
     *,
     descending: bool,
@@ -56,19 +60,67 @@ async def find_events(
     at: datetime | None,
 ) -> EventPage:
     """One page of events ordered by earliest possible day (then id), and the total."""
-    where = _conditions(filters, at)
-    total = await connection.scalar(select(func.count()).select_from(EventVersion).where(*where))
-    page = select(*EVENT_COLUMNS).join(Event, Event.id == EventVersion.event_id).where(*where)
-    if after is not None:
-        page = page.where(_beyond(after, descending))
-    order = (EventVersion.earliest_start, EventVersion.event_id)
-    page = page.order_by(*(column.desc() for column in order) if descending else order)
-    rows = (await connection.execute(page.limit(first + 1))).all()
+    shape = _Shape(
+        involving=filters.involving is not None,
+        include_members=filters.include_members,
+        location=filters.location is not None,
+        within=filters.within is not None,
+        start=filters.start is not None,
+        end=filters.end is not None,
+        kinds=filters.kinds is not None,
+        known=at is not None,
+    )
+    values = {
+        "involving": list(filters.involving or ()),
+        "location": filters.location,
+        "within": list(filters.within or ()),
+        "start": filters.start,
+        "end": filters.end,
+        "kinds": list(filters.kinds or ()),
+        "at": at,
+        "after_day": after[0] if after else None,
+        "after_id": after[1] if after else None,
+        "limit": first + 1,
+    }
+    total = connection.scalar(_count(shape), values)
+    rows = connection.execute(_page(shape, descending, after is not None), values).all()
     return EventPage([event_view(row) for row in rows[:first]], total or 0, len(rows) > first)
 
 
-def _beyond(after: tuple[date, int], descending: bool) -> ColumnElement[bool]:
-    day, event_id = after
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """Which filters a search has: one statement for every search of the same shape."""
+
+    involving: bool
+    include_members: bool
+    location: bool
+    within: bool
+    start: bool
+    end: bool
+    kinds: bool
+    known: bool
+
+
+@functools.cache
+def _count(shape: _Shape) -> Select[int]:
+    return select(func.count()).select_from(EventVersion).where(*_conditions(shape))
+
+
+@functools.cache
+def _page(shape: _Shape, descending: bool, after: bool) -> Select[*tuple[Any, ...]]:
+    page = select(*EVENT_COLUMNS).join(Event, Event.id == EventVersion.event_id)
+    page = page.where(*_conditions(shape))
+    if after:
+        page = page.where(_beyond(descending))
+    order = (EventVersion.earliest_start, EventVersion.event_id)
+    page = page.order_by(*(column.desc() for column in order) if descending else order)
+    return page.limit(bindparam("limit"))
+
+
+def _beyond(descending: bool) -> ColumnElement[bool]:
+    """After the cursor bound as `after_day` and `after_id`, in the page's order."""
+    day = bindparam("after_day", type_=EventVersion.earliest_start.type)
+    event_id = bindparam("after_id", type_=EventVersion.event_id.type)
     if descending:
         return or_(
             EventVersion.earliest_start < day,
@@ -80,32 +132,36 @@ def _beyond(after: tuple[date, int], descending: bool) -> ColumnElement[bool]:
     )
 
 
-def _conditions(filters: EventFilter, at: datetime | None) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [known_at(EventVersion, at)]
-    if filters.involving is not None:
-        where.append(_involving(filters.involving, filters.include_members, at))
-    if filters.location is not None:
-        where.append(EventVersion.location_id == filters.location)
-    if filters.within is not None:
-        where.append(EventVersion.location_id.in_(filters.within))
-    if filters.start is not None:
-        where.append(EventVersion.latest_end >= filters.start)
-    if filters.end is not None:
-        where.append(EventVersion.earliest_start <= filters.end)
-    if filters.kinds is not None:
-        where.append(EventVersion.kind.in_(filters.kinds))
+def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
+    version = EventVersion
+    where: list[ColumnElement[bool]] = [visible(version, shape.known)]
+    if shape.involving:
+        where.append(_involving(shape.include_members, shape.known))
+    if shape.location:
+        where.append(version.location_id == bindparam("location", type_=version.location_id.type))
+    if shape.within:
+        where.append(version.location_id.in_(any_of("within")))
+    if shape.start:
+        where.append(version.latest_end >= bindparam("start", type_=version.latest_end.type))
+    if shape.end:
+        where.append(version.earliest_start <= bindparam("end", type_=version.earliest_start.type))
+    if shape.kinds:
+        where.append(version.kind.in_(any_of("kinds")))
     return where
 
 
-def _involving(actors: frozenset[int], include_members: bool, at: datetime | None) -> Any:
+def _involving(include_members: bool, known: bool) -> Any:
+    """Events in which an actor bound as `involving` (or, with members, one of its members at
+    the time) took part."""
     participant = EventParticipant
     if not include_members:
         return exists(
             select(1).where(
-                participant.event_version_id == EventVersion.id, participant.actor_id.in_(actors)
+                participant.event_version_id == EventVersion.id,
+                participant.actor_id.in_(any_of("involving")),
             )
         )
-    members = _members(actors, at)
+    members = _members(known)
     return exists(
         select(1)
         .select_from(participant)
@@ -118,7 +174,7 @@ def _involving(actors: frozenset[int], include_members: bool, at: datetime | Non
     )
 
 
-def _members(actors: frozenset[int], at: datetime | None) -> Any:
+def _members(known: bool) -> Any:
     """The actors and, transitively, their members and branches, each with the window of days in
     which every link of its chain may hold: an event counts for a member only if its date falls
     in that window (a member at the time, not merely a member once)."""
@@ -129,7 +185,7 @@ def _members(actors: frozenset[int], at: datetime | None) -> Any:
             literal(END_OF_TIME, Date).label("window_end"),
             literal(0).label("depth"),
         )
-        .where(Actor.id.in_(actors))
+        .where(Actor.id.in_(any_of("involving")))
         .cte("members", recursive=True)
     )
     link = AffiliationVersion
@@ -144,7 +200,7 @@ def _members(actors: frozenset[int], at: datetime | None) -> Any:
         select(link.actor_id, later, sooner, members.c.depth + 1)
         .join(members, link.target_id == members.c.actor_id)
         .where(
-            known_at(link, at),
+            visible(link, known),
             link.kind.in_(MEMBERSHIP_KINDS),
             link.earliest_start <= members.c.window_end,
             link.latest_end >= members.c.window_start,

@@ -6,6 +6,7 @@ citations, participants, claims) never change, so they are read by version id al
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from sqlalchemy import Select, literal, select, union_all
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from eventdb.db.models import (
     Actor,
@@ -31,7 +32,9 @@ from eventdb.db.models import (
     Source,
     SourceVersion,
 )
-from eventdb.db.versioning import FACTS, known_at
+from eventdb.db.versioning import FACTS
+from eventdb.queries.statements import ids as any_of
+from eventdb.queries.statements import visible
 from eventdb.temporal import FuzzyInterval
 
 
@@ -130,12 +133,13 @@ def _actor_rows() -> Select[*tuple[Any, ...]]:
     return select(*ACTOR_COLUMNS).join(ActorVersion, ActorVersion.actor_id == Actor.id)
 
 
-async def actors(
-    connection: AsyncConnection, ids: Iterable[int], at: datetime | None
-) -> dict[int, ActorView]:
-    rows = await connection.execute(
-        _actor_rows().where(Actor.id.in_(set(ids)), known_at(ActorVersion, at))
-    )
+@functools.cache
+def _actors(known: bool) -> Select[*tuple[Any, ...]]:
+    return _actor_rows().where(Actor.id.in_(any_of()), visible(ActorVersion, known))
+
+
+def actors(connection: Connection, ids: Iterable[int], at: datetime | None) -> dict[int, ActorView]:
+    rows = connection.execute(_actors(at is not None), {"ids": list(ids), "at": at})
     return {row[0]: ActorView(*row) for row in rows}
 
 
@@ -152,26 +156,39 @@ LOCATION_COLUMNS: Final = (
 )
 
 
-async def locations(
-    connection: AsyncConnection, ids: Iterable[int], at: datetime | None
-) -> dict[int, LocationView]:
-    rows = await connection.execute(
+def _location_rows(known: bool) -> Select[*tuple[Any, ...]]:
+    return (
         select(*LOCATION_COLUMNS)
         .join(LocationVersion, LocationVersion.location_id == Location.id)
-        .where(Location.id.in_(set(ids)), known_at(LocationVersion, at))
+        .where(visible(LocationVersion, known))
     )
+
+
+@functools.cache
+def _locations(known: bool) -> Select[*tuple[Any, ...]]:
+    return _location_rows(known).where(Location.id.in_(any_of()))
+
+
+def locations(
+    connection: Connection, ids: Iterable[int], at: datetime | None
+) -> dict[int, LocationView]:
+    rows = connection.execute(_locations(at is not None), {"ids": list(ids), "at": at})
     return {row[0]: LocationView(*row) for row in rows}
 
 
-async def children(
-    connection: AsyncConnection, parent_ids: Iterable[int], at: datetime | None
-) -> dict[int, list[LocationView]]:
-    rows = await connection.execute(
-        select(*LOCATION_COLUMNS)
-        .join(LocationVersion, LocationVersion.location_id == Location.id)
-        .where(LocationVersion.parent_id.in_(set(parent_ids)), known_at(LocationVersion, at))
+@functools.cache
+def _children(known: bool) -> Select[*tuple[Any, ...]]:
+    return (
+        _location_rows(known)
+        .where(LocationVersion.parent_id.in_(any_of()))
         .order_by(LocationVersion.name)
     )
+
+
+def children(
+    connection: Connection, parent_ids: Iterable[int], at: datetime | None
+) -> dict[int, list[LocationView]]:
+    rows = connection.execute(_children(at is not None), {"ids": list(parent_ids), "at": at})
     found: dict[int, list[LocationView]] = defaultdict(list)
     for row in rows:
         view = LocationView(*row)
@@ -227,14 +244,17 @@ def event_view(row: Sequence[Any]) -> EventView:
     )
 
 
-async def events(
-    connection: AsyncConnection, ids: Iterable[int], at: datetime | None
-) -> dict[int, EventView]:
-    rows = await connection.execute(
+@functools.cache
+def _events(known: bool) -> Select[*tuple[Any, ...]]:
+    return (
         select(*EVENT_COLUMNS)
         .join(EventVersion, EventVersion.event_id == Event.id)
-        .where(Event.id.in_(set(ids)), known_at(EventVersion, at))
+        .where(Event.id.in_(any_of()), visible(EventVersion, known))
     )
+
+
+def events(connection: Connection, ids: Iterable[int], at: datetime | None) -> dict[int, EventView]:
+    rows = connection.execute(_events(at is not None), {"ids": list(ids), "at": at})
     return {row[0]: event_view(row) for row in rows}
 
 
@@ -251,14 +271,19 @@ SOURCE_COLUMNS: Final = (
 )
 
 
-async def sources(
-    connection: AsyncConnection, ids: Iterable[int], at: datetime | None
-) -> dict[int, SourceView]:
-    rows = await connection.execute(
+@functools.cache
+def _sources(known: bool) -> Select[*tuple[Any, ...]]:
+    return (
         select(*SOURCE_COLUMNS)
         .join(SourceVersion, SourceVersion.source_id == Source.id)
-        .where(Source.id.in_(set(ids)), known_at(SourceVersion, at))
+        .where(Source.id.in_(any_of()), visible(SourceVersion, known))
     )
+
+
+def sources(
+    connection: Connection, ids: Iterable[int], at: datetime | None
+) -> dict[int, SourceView]:
+    rows = connection.execute(_sources(at is not None), {"ids": list(ids), "at": at})
     return {row[0]: SourceView(*row) for row in rows}
 
 
@@ -279,14 +304,15 @@ _VIEWS: Final[dict[str, Any]] = {
 }
 
 
-async def by_version(
-    connection: AsyncConnection, kind: str, version_ids: Iterable[int]
-) -> dict[int, Any]:
-    """Views of actor, location, event or source versions, by version id."""
+@functools.cache
+def _by_version(kind: str) -> Select[*tuple[Any, ...]]:
     columns, version, joined = _BY_VERSION[kind]
-    rows = await connection.execute(
-        select(*columns).join(version, joined).where(version.id.in_(set(version_ids)))
-    )
+    return select(*columns).join(version, joined).where(version.id.in_(any_of()))
+
+
+def by_version(connection: Connection, kind: str, version_ids: Iterable[int]) -> dict[int, Any]:
+    """Views of actor, location, event or source versions, by version id."""
+    rows = connection.execute(_by_version(kind), {"ids": list(version_ids)})
     view = _VIEWS[kind]
     return {row[1]: view(row) for row in rows}
 
@@ -297,41 +323,48 @@ async def by_version(
 _ALIASES: Final[dict[str, Any]] = {"actor": ActorAlias, "location": LocationAlias}
 
 
-async def aliases(
-    connection: AsyncConnection, kind: str, version_ids: Iterable[int]
-) -> dict[int, list[str]]:
+@functools.cache
+def _aliases(kind: str) -> Select[*tuple[Any, ...]]:
     table = _ALIASES[kind]
     owner = getattr(table, f"{kind}_version_id")
-    rows = await connection.execute(
-        select(owner, table.alias).where(owner.in_(set(version_ids))).order_by(table.id)
-    )
-    return _grouped(rows)
+    return select(owner, table.alias).where(owner.in_(any_of())).order_by(table.id)
 
 
-async def external_ids(
-    connection: AsyncConnection, kind: str, version_ids: Iterable[int]
-) -> dict[int, list[str]]:
+def aliases(connection: Connection, kind: str, version_ids: Iterable[int]) -> dict[int, list[str]]:
+    return _grouped(connection.execute(_aliases(kind), {"ids": list(version_ids)}))
+
+
+@functools.cache
+def _external_ids(kind: str) -> Select[*tuple[Any, ...]]:
     owner = getattr(ExternalId, f"{kind}_version_id")
-    rows = await connection.execute(
-        select(owner, ExternalId.value).where(owner.in_(set(version_ids))).order_by(ExternalId.id)
-    )
-    return _grouped(rows)
+    return select(owner, ExternalId.value).where(owner.in_(any_of())).order_by(ExternalId.id)
 
 
-async def citations(
-    connection: AsyncConnection, owner_kind: str, owner_ids: Iterable[int]
+def external_ids(
+    connection: Connection, kind: str, version_ids: Iterable[int]
+) -> dict[int, list[str]]:
+    return _grouped(connection.execute(_external_ids(kind), {"ids": list(version_ids)}))
+
+
+def citations(
+    connection: Connection, owner_kind: str, owner_ids: Iterable[int]
 ) -> dict[int, list[CitationView]]:
     """Citations of fact versions (owner_kind "event", "control", ...) or of claims ("claim")."""
-    owner = _citation_owner(owner_kind)
-    rows = await connection.execute(
-        select(owner, Citation.source_id, Citation.quote, Citation.confidence)
-        .where(owner.in_(set(owner_ids)))
-        .order_by(Citation.id)
-    )
+    rows = connection.execute(_citations(owner_kind), {"ids": list(owner_ids)})
     found: dict[int, list[CitationView]] = defaultdict(list)
     for owner_id, source_id, quote, confidence in rows:
         found[owner_id].append(CitationView(source_id, quote, confidence, owner_kind, owner_id))
     return found
+
+
+@functools.cache
+def _citations(owner_kind: str) -> Select[*tuple[Any, ...]]:
+    owner = _citation_owner(owner_kind)
+    return (
+        select(owner, Citation.source_id, Citation.quote, Citation.confidence)
+        .where(owner.in_(any_of()))
+        .order_by(Citation.id)
+    )
 
 
 def _citation_owner(owner_kind: str) -> Any:
@@ -339,11 +372,21 @@ def _citation_owner(owner_kind: str) -> Any:
     return getattr(Citation, column)
 
 
-async def citations_of_sources(
-    connection: AsyncConnection, source_ids: Iterable[int], at: datetime | None
+def citations_of_sources(
+    connection: Connection, source_ids: Iterable[int], at: datetime | None
 ) -> dict[int, list[CitationView]]:
     """Every citation of each source by a fact (or claim) as known at `at`."""
-    wanted = set(source_ids)
+    rows = connection.execute(
+        _citations_of_sources(at is not None), {"ids": list(source_ids), "at": at}
+    )
+    found: dict[int, list[CitationView]] = defaultdict(list)
+    for _, source_id, quote, confidence, owner_id, owner_kind in rows:
+        found[source_id].append(CitationView(source_id, quote, confidence, owner_kind, owner_id))
+    return found
+
+
+@functools.cache
+def _citations_of_sources(known: bool) -> Select[*tuple[Any, ...]]:
     parts = []
     for kind in ("actor", "location", "affiliation", "control", "event"):
         version = FACTS[kind].version
@@ -358,7 +401,7 @@ async def citations_of_sources(
                 _literal(kind),
             )
             .join(version, version.id == owner)
-            .where(Citation.source_id.in_(wanted), known_at(version, at))
+            .where(Citation.source_id.in_(any_of()), visible(version, known))
         )
     parts.append(
         select(
@@ -371,42 +414,42 @@ async def citations_of_sources(
         )
         .join(Claim, Claim.id == Citation.claim_id)
         .join(EventVersion, EventVersion.id == Claim.event_version_id)
-        .where(Citation.source_id.in_(wanted), known_at(EventVersion, at))
+        .where(Citation.source_id.in_(any_of()), visible(EventVersion, known))
     )
     everything = union_all(*parts).subquery()
-    rows = await connection.execute(select(everything).order_by(everything.c.id))
-    found: dict[int, list[CitationView]] = defaultdict(list)
-    for _, source_id, quote, confidence, owner_id, owner_kind in rows:
-        found[source_id].append(CitationView(source_id, quote, confidence, owner_kind, owner_id))
-    return found
+    return select(everything).order_by(everything.c.id)
 
 
 def _literal(kind: str) -> Any:
     return literal(kind).label("owner_kind")
 
 
-async def participants(
-    connection: AsyncConnection, event_version_ids: Iterable[int]
+_PARTICIPANTS: Final = (
+    select(EventParticipant.event_version_id, EventParticipant.actor_id, EventParticipant.role)
+    .where(EventParticipant.event_version_id.in_(any_of()))
+    .order_by(EventParticipant.id)
+)
+
+
+def participants(
+    connection: Connection, event_version_ids: Iterable[int]
 ) -> dict[int, list[ParticipantView]]:
-    rows = await connection.execute(
-        select(EventParticipant.event_version_id, EventParticipant.actor_id, EventParticipant.role)
-        .where(EventParticipant.event_version_id.in_(set(event_version_ids)))
-        .order_by(EventParticipant.id)
-    )
+    rows = connection.execute(_PARTICIPANTS, {"ids": list(event_version_ids)})
     found: dict[int, list[ParticipantView]] = defaultdict(list)
     for version_id, actor_id, role in rows:
         found[version_id].append(ParticipantView(actor_id, role))
     return found
 
 
-async def claims(
-    connection: AsyncConnection, event_version_ids: Iterable[int]
-) -> dict[int, list[ClaimView]]:
-    rows = await connection.execute(
-        select(Claim.event_version_id, Claim.id, Claim.field, Claim.value)
-        .where(Claim.event_version_id.in_(set(event_version_ids)))
-        .order_by(Claim.id)
-    )
+_CLAIMS: Final = (
+    select(Claim.event_version_id, Claim.id, Claim.field, Claim.value)
+    .where(Claim.event_version_id.in_(any_of()))
+    .order_by(Claim.id)
+)
+
+
+def claims(connection: Connection, event_version_ids: Iterable[int]) -> dict[int, list[ClaimView]]:
+    rows = connection.execute(_CLAIMS, {"ids": list(event_version_ids)})
     found: dict[int, list[ClaimView]] = defaultdict(list)
     for version_id, claim_id, field, value in rows:
         found[version_id].append(ClaimView(claim_id, field, value))
@@ -420,22 +463,26 @@ def _grouped(rows: Iterable[Any]) -> dict[int, list[str]]:
     return found
 
 
-async def identities_of_versions(
-    connection: AsyncConnection, kind: str, version_ids: Iterable[int]
+def identities_of_versions(
+    connection: Connection, kind: str, version_ids: Iterable[int]
 ) -> dict[int, int]:
     """The fact each version belongs to."""
+    return dict(connection.execute(_identities(kind), {"ids": list(version_ids)}).all())
+
+
+@functools.cache
+def _identities(kind: str) -> Select[*tuple[Any, ...]]:
     tables = FACTS[kind]
-    rows = await connection.execute(
-        select(tables.version.id, tables.fact_id).where(tables.version.id.in_(set(version_ids)))
-    )
-    return dict(rows.all())
+    return select(tables.version.id, tables.fact_id).where(tables.version.id.in_(any_of()))
 
 
-async def events_of_claims(connection: AsyncConnection, claim_ids: Iterable[int]) -> dict[int, int]:
+def events_of_claims(connection: Connection, claim_ids: Iterable[int]) -> dict[int, int]:
     """The event each alternative claim belongs to."""
-    rows = await connection.execute(
-        select(Claim.id, EventVersion.event_id)
-        .join(EventVersion, EventVersion.id == Claim.event_version_id)
-        .where(Claim.id.in_(set(claim_ids)))
-    )
-    return dict(rows.all())
+    return dict(connection.execute(_EVENTS_OF_CLAIMS, {"ids": list(claim_ids)}).all())
+
+
+_EVENTS_OF_CLAIMS: Final = (
+    select(Claim.id, EventVersion.event_id)
+    .join(EventVersion, EventVersion.id == Claim.event_version_id)
+    .where(Claim.id.in_(any_of()))
+)

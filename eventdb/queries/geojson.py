@@ -3,20 +3,20 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from eventdb.queries import control, facts
 
 
-async def control_map(
-    connection: AsyncConnection, day: date, at: datetime | None, places: set[int] | None
+def control_map(
+    connection: Connection, day: date, at: datetime | None, places: set[int] | None
 ) -> dict[str, Any]:
     """A FeatureCollection with a Point for each place (with coordinates) that has a record of
     control: its slug, name, whether it is contested, and who may hold it on `day`."""
-    frame = await control.map_frame(connection, day, at, places)
-    located = await facts.locations(connection, [state.location_id for state in frame], at)
+    frame = control.map_frame(connection, day, at, places)
+    located = facts.locations(connection, [state.location_id for state in frame], at)
     actor_ids = {held.control.actor_id for state in frame for held in state.controllers}
-    actors = await facts.actors(connection, actor_ids, at)
+    actors = facts.actors(connection, actor_ids, at)
     features = []
     for state in frame:
         place = located.get(state.location_id)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import String, and_, case, exists, literal, select, tuple_, union_all
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Select, String, and_, case, exists, literal, select, tuple_, union_all
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from eventdb.db.versioning import FACTS
+from eventdb.queries.statements import ids as any_of
 
 ACTIONS: Final = ("added", "corrected", "retracted")
 
@@ -33,13 +35,26 @@ class VersionView:
     retracted: bool
 
 
-async def versions_of(
-    connection: AsyncConnection, kind: str, identity_ids: Iterable[int]
+def versions_of(
+    connection: Connection, kind: str, identity_ids: Iterable[int]
 ) -> dict[int, list[VersionView]]:
     """Each fact's versions, oldest first."""
+    rows = connection.execute(_versions(kind), {"ids": list(identity_ids)})
+    found: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        found[row[0]].append(row)
+    history = {}
+    for identity_id, versions in found.items():
+        starts = {row[3] for row in versions}
+        history[identity_id] = [_version(kind, row, starts) for row in versions]
+    return history
+
+
+@functools.cache
+def _versions(kind: str) -> Select[*tuple[Any, ...]]:
     tables = FACTS[kind]
     version = tables.version
-    rows = await connection.execute(
+    return (
         select(
             tables.fact_id,
             tables.identity.slug,
@@ -52,17 +67,9 @@ async def versions_of(
             version.closing_note,
         )
         .join(tables.identity, tables.identity.id == tables.fact_id)
-        .where(tables.fact_id.in_(set(identity_ids)))
+        .where(tables.fact_id.in_(any_of()))
         .order_by(version.recorded_at, version.id)
     )
-    found: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        found[row[0]].append(row)
-    history = {}
-    for identity_id, versions in found.items():
-        starts = {row[3] for row in versions}
-        history[identity_id] = [_version(kind, row, starts) for row in versions]
-    return history
 
 
 def _version(kind: str, row: Any, starts: set[datetime]) -> VersionView:
@@ -99,8 +106,8 @@ class ChangeView:
         return self.at, self.kind, self.version_id, self.action
 
 
-async def changes_since(
-    connection: AsyncConnection,
+def changes_since(
+    connection: Connection,
     since: datetime,
     first: int,
     after: tuple[datetime, str, int, str] | None,
@@ -145,5 +152,5 @@ async def changes_since(
     page = select(every).order_by(*order).limit(first + 1)
     if after is not None:
         page = page.where(tuple_(*order) > tuple_(*after))
-    rows = (await connection.execute(page)).all()
+    rows = (connection.execute(page)).all()
     return [ChangeView(*row) for row in rows[:first]], len(rows) > first

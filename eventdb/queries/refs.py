@@ -4,17 +4,19 @@ Names and aliases match case- and accent-insensitively (`eventdb.names`). A name
 facts is refused with the candidates listed, never answered by a random pick.
 """
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select, union
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import CompoundSelect, Integer, String, bindparam, select, union
+from sqlalchemy.engine import Connection
 
 from eventdb.db.models import ActorAlias, ExternalId, LocationAlias
 from eventdb.db.versioning import FACTS, known_at
 from eventdb.errors import Ambiguous, BadInput, NotFound
 from eventdb.names import external_id_key, name_key
+from eventdb.queries.statements import visible
 
 # The column holding each kind's display name, and its lookup key.
 _NAMES: Final = {
@@ -26,44 +28,34 @@ _NAMES: Final = {
 _ALIASES: Final[dict[str, Any]] = {"actor": ActorAlias, "location": LocationAlias}
 
 
-async def resolve(
-    connection: AsyncConnection, kind: str, ref: str, at: datetime | None = None
-) -> int:
+def resolve(connection: Connection, kind: str, ref: str, at: datetime | None = None) -> int:
     """The identity id of the `kind` fact that `ref` names, as known at `at`."""
     tables = FACTS[kind]
     identity, version = tables.identity, tables.version
     ref = ref.strip()
     if not ref:
         raise BadInput(f"an empty reference names no {kind}")
-    visible = select(tables.fact_id.label("fact_id")).where(known_at(version, at))
-    matches = [
-        visible.join(identity, identity.id == tables.fact_id).where(identity.slug == ref.lower()),
-    ]
-    if ref.isdigit():
-        matches.append(visible.where(tables.fact_id == int(ref)))
     key = name_key(ref)
-    display, lookup = _NAMES[kind]
-    if key and lookup is not None:
-        matches.append(visible.where(getattr(version, lookup) == key))
-    if key and kind in _ALIASES:
-        alias = _ALIASES[kind]
-        owner = getattr(alias, f"{kind}_version_id")
-        matches.append(visible.join(alias, owner == version.id).where(alias.alias_key == key))
-    if ":" in ref and kind in ("actor", "location", "event"):
-        owner = getattr(ExternalId, f"{kind}_version_id")
-        matches.append(
-            visible.join(ExternalId, owner == version.id).where(
-                ExternalId.value_key == external_id_key(ref)
-            )
-        )
-    found = sorted({row[0] for row in await connection.execute(union(*matches))})
+    by_id = ref.isdigit()
+    by_name = bool(key) and _NAMES[kind][1] is not None
+    by_alias = bool(key) and kind in _ALIASES
+    by_external_id = ":" in ref and kind in ("actor", "location", "event")
+    values = {
+        "slug": ref.lower(),
+        "id": int(ref) if by_id else None,
+        "key": key,
+        "external_id": external_id_key(ref) if by_external_id else None,
+        "at": at,
+    }
+    statement = _matches(kind, at is not None, by_id, by_name, by_alias, by_external_id)
+    found = sorted({row[0] for row in connection.execute(statement, values)})
     if len(found) == 1:
         return found[0]
     if not found:
         when = f" as known at {at.isoformat()}" if at is not None else ""
         raise NotFound(f"no {kind} is known as {ref!r}{when}")
-    rows = await connection.execute(
-        select(identity.slug, getattr(version, display))
+    rows = connection.execute(
+        select(identity.slug, getattr(version, _NAMES[kind][0]))
         .join(version, tables.fact_id == identity.id)
         .where(identity.id.in_(found), known_at(version, at))
         .order_by(identity.slug)
@@ -73,7 +65,41 @@ async def resolve(
     raise Ambiguous(f"{ref!r} names several {kind}s: {listing}; use a slug or id", candidates)
 
 
-async def resolve_any(connection: AsyncConnection, kind: str, ref: str) -> int:
+@functools.cache
+def _matches(
+    kind: str, known: bool, by_id: bool, by_name: bool, by_alias: bool, by_external_id: bool
+) -> CompoundSelect[int]:
+    """The facts a reference may name, each way it may name them; the values are bound as
+    `slug`, `id`, `key` and `external_id`."""
+    tables = FACTS[kind]
+    identity, version = tables.identity, tables.version
+    visible_ = select(tables.fact_id.label("fact_id")).where(visible(version, known))
+    matches = [
+        visible_.join(identity, identity.id == tables.fact_id).where(
+            identity.slug == bindparam("slug", type_=String)
+        ),
+    ]
+    if by_id:
+        matches.append(visible_.where(tables.fact_id == bindparam("id", type_=Integer)))
+    key = bindparam("key", type_=String)
+    lookup = _NAMES[kind][1]
+    if by_name and lookup is not None:
+        matches.append(visible_.where(getattr(version, lookup) == key))
+    if by_alias:
+        alias = _ALIASES[kind]
+        owner = getattr(alias, f"{kind}_version_id")
+        matches.append(visible_.join(alias, owner == version.id).where(alias.alias_key == key))
+    if by_external_id:
+        owner = getattr(ExternalId, f"{kind}_version_id")
+        matches.append(
+            visible_.join(ExternalId, owner == version.id).where(
+                ExternalId.value_key == bindparam("external_id", type_=String)
+            )
+        )
+    return union(*matches)
+
+
+def resolve_any(connection: Connection, kind: str, ref: str) -> int:
     """Like `resolve`, but a slug or id also finds a fact that has been retracted (to read its
     history); names and aliases only find what is current."""
     identity = FACTS[kind].identity
@@ -81,14 +107,14 @@ async def resolve_any(connection: AsyncConnection, kind: str, ref: str) -> int:
     match = identity.slug == ref.lower()
     if ref.isdigit():
         match = match | (identity.id == int(ref))
-    found = await connection.scalar(select(identity.id).where(match).limit(1))
+    found = connection.scalar(select(identity.id).where(match).limit(1))
     if found is not None:
         return int(found)
-    return await resolve(connection, kind, ref)
+    return resolve(connection, kind, ref)
 
 
-async def slugs_by_external_id(
-    connection: AsyncConnection, kind: str, external_ids: Iterable[str]
+def slugs_by_external_id(
+    connection: Connection, kind: str, external_ids: Iterable[str]
 ) -> dict[str, str]:
     """The slug of each current fact of `kind` that carries one of `external_ids`, by id key."""
     tables = FACTS[kind]
@@ -96,7 +122,7 @@ async def slugs_by_external_id(
     keys = sorted({external_id_key(value) for value in external_ids})
     found: dict[str, str] = {}
     for start in range(0, len(keys), 5_000):
-        rows = await connection.execute(
+        rows = connection.execute(
             select(ExternalId.value_key, tables.identity.slug)
             .join(tables.version, tables.version.id == owner)
             .join(tables.identity, tables.identity.id == tables.fact_id)

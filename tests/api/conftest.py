@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventdb.api.app import create_app
@@ -14,13 +14,17 @@ from tests.helpers import DERNA, load
 
 
 class Api:
-    """Posts GraphQL documents and counts the SQL statements each one costs."""
+    """Posts GraphQL documents and counts the SQL statements each one costs (through any
+    engine: on SQLite, requests read through an engine of their own)."""
 
     def __init__(self, client: httpx.AsyncClient, engine: AsyncEngine) -> None:
         self.client = client
         self.engine = engine
         self.statements = 0
-        event.listen(engine.sync_engine, "before_cursor_execute", self._count)
+        event.listen(Engine, "before_cursor_execute", self._count)
+
+    def close(self) -> None:
+        event.remove(Engine, "before_cursor_execute", self._count)
 
     def _count(self, *_: Any) -> None:
         self.statements += 1
@@ -56,4 +60,6 @@ async def api(engine: AsyncEngine, database_url: Any) -> AsyncIterator[Api]:
     app = create_app(Settings(database_url=database_url), engine=engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://eventdb.test") as client:
-        yield Api(client, engine)
+        api = Api(client, engine)
+        yield api
+        api.close()

@@ -80,7 +80,7 @@ async def test_a_document_that_does_not_parse_or_validate_says_so(api: Api) -> N
 async def test_an_unexpected_failure_is_masked_and_logged_not_shown(
     api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(*_: object) -> None:
+    def broken(*_: object) -> None:
         raise RuntimeError("secret detail: connection string postgres://user:pw@host")
 
     monkeypatch.setattr(control, "held_at_locations", broken)

@@ -267,10 +267,10 @@ async def test_a_later_release_with_other_columns_imports_the_same_events(
     async with engine.connect() as connection:
         from eventdb.queries import facts, refs
 
-        event_id = await refs.resolve(connection, "event", f"ucdp-event:{rows[0]['id']}")
-        event = (await facts.events(connection, [event_id], None))[event_id]
-        actor_id = await refs.resolve(connection, "actor", "ucdp:880")
-        actor = (await facts.actors(connection, [actor_id], None))[actor_id]
+        event_id = await connection.run_sync(refs.resolve, "event", f"ucdp-event:{rows[0]['id']}")
+        event = (await connection.run_sync(facts.events, [event_id], None))[event_id]
+        actor_id = await connection.run_sync(refs.resolve, "actor", "ucdp:880")
+        actor = (await connection.run_sync(facts.actors, [actor_id], None))[actor_id]
     assert (event.fatalities_best, event.fatalities_low, event.fatalities_high) == (
         int(rows[0]["best"]),
         int(rows[0]["low"]),
@@ -290,7 +290,8 @@ async def test_a_later_release_with_other_columns_imports_the_same_events(
     assert actor.name == "MNDAA, TNLA"
     if rows[0]["where_prec"] in ("1", "2"):
         async with engine.connect() as connection:
-            place = (await facts.locations(connection, [event.location_id or 0], None)).values()
+            found = await connection.run_sync(facts.locations, [event.location_id or 0], None)
+        place = found.values()
         assert [location.name for location in place] == ["လောက်ကိုင်"]
 
 

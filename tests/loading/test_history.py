@@ -110,7 +110,7 @@ async def test_what_was_not_yet_known_is_not_found(engine: AsyncEngine) -> None:
     await load(engine, DERNA)
     async with engine.connect() as connection:
         with pytest.raises(NotFound, match="as known at 2000-01-01"):
-            await resolve(connection, "location", "derna", long_ago)
+            await connection.run_sync(resolve, "location", "derna", long_ago)
 
 
 async def test_a_load_that_fails_while_writing_leaves_the_database_as_it_was(
