@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from eventdb import auth
+from eventdb.api.ahead import Ahead
 from eventdb.config import Limits
 from eventdb.db.engine import SqliteReads
 from eventdb.queries import affiliations, control, facts, history
@@ -118,6 +119,16 @@ class Loaders:
         if loader is None:
             loader = self._made[name] = make()
         return loader
+
+    def prime(self, ahead: Ahead) -> None:
+        """Hold what was read ahead (`eventdb.api.ahead`) as if these loaders had read it."""
+        at = ahead.known_at
+        self.actor.prime_many({(key, at): view for key, view in ahead.actors.items()})
+        self.location.prime_many({(key, at): view for key, view in ahead.locations.items()})
+        self.source.prime_many({(key, at): view for key, view in ahead.sources.items()})
+        self.participants.prime_many({(key,): found for key, found in ahead.participants.items()})
+        for kind, cited in ahead.citations.items():
+            self.citations(kind).prime_many({(key,): found for key, found in cited.items()})
 
     # Facts as known at an instant: keys (id, known_at).
 

@@ -217,17 +217,15 @@ async def fact_as_written(
     if kind == "affiliation":
         relation = await loaders.affiliation_by_version.load((version_id,))
         assert relation is not None
-        return Affiliation(
-            related=Related(relation, Certainty.DEFINITE), known_at=known_at, day=None
-        )
+        return Affiliation.of(Related(relation, Certainty.DEFINITE), known_at, None)
     view = await loaders.by_version(kind).load((version_id,))
     if kind == "event":
-        return Event(view=view, known_at=known_at)
+        return Event.of(view, known_at)
     if kind == "source":
-        return Source(view=view, known_at=known_at)
+        return Source.of(view, known_at)
     if kind == "actor":
-        return Actor(view=view, known_at=known_at, day=None)
-    return Location(view=view, known_at=known_at, day=None)
+        return Actor.of(view, known_at, None)
+    return Location.of(view, known_at, None)
 
 
 T = TypeVar("T")

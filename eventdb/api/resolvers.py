@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import functools
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
+from sqlalchemy.engine import Connection
 from strawberry.scalars import JSON
 from strawberry.types import Info
+from strawberry.utils.await_maybe import await_maybe
 
+from eventdb.api import ahead
 from eventdb.api.context import Context
 from eventdb.api.curation import (
     CanRead,
@@ -92,10 +96,6 @@ async def search_events(
         raise BadInput(f"first: must be between 1 and {limits.max_page}, got {size}")
     if start is not None and end is not None and end < start:
         raise BadInput(f"to ({end}) is before from ({start})")
-    if within_id is not None:
-        within_ids = frozenset(
-            await info.context.reader.run(locations.subtree, within_id, known_at)
-        )
     filters = events.EventFilter(
         involving=involving_ids,
         include_members=include_members,
@@ -105,36 +105,33 @@ async def search_events(
         end=end,
         kinds=frozenset(kinds) if kinds else None,
     )
-    page = await info.context.reader.run(
-        _find,
-        filters,
-        order is not SortOrder.ASC,
-        size,
-        decode_cursor(after) if after else None,
-        known_at,
-    )
+    names = ahead.selected_names(info)
+
+    def find(connection: Connection) -> tuple[events.EventPage, ahead.Ahead]:
+        nonlocal filters
+        if within_id is not None:
+            subtree = locations.subtree(connection, within_id, known_at)
+            filters = dataclasses.replace(filters, within=frozenset(subtree))
+        page = events.find_events(
+            connection,
+            filters,
+            descending=order is not SortOrder.ASC,
+            first=size,
+            after=decode_cursor(after) if after else None,
+            at=known_at,
+        )
+        return page, ahead.for_events(connection, page.events, known_at, names)
+
+    page, read = await info.context.reader.run(find)
+    info.context.loaders.prime(read)
     edges = [
-        EventEdge(cursor=encode_cursor(view), node=Event(view=view, known_at=known_at))
-        for view in page.events
+        EventEdge(cursor=encode_cursor(view), node=Event.of(view, known_at)) for view in page.events
     ]
     end_cursor = edges[-1].cursor if edges else None
     return EventConnection(
         edges=edges,
         page_info=PageInfo(has_next_page=page.has_next, end_cursor=end_cursor),
         total_count=page.total,
-    )
-
-
-def _find(
-    connection: Any,
-    filters: events.EventFilter,
-    descending: bool,
-    first: int,
-    after: tuple[date, int] | None,
-    known_at: datetime | None,
-) -> events.EventPage:
-    return events.find_events(
-        connection, filters, descending=descending, first=first, after=after, at=known_at
     )
 
 
@@ -156,9 +153,7 @@ async def fact_of_version(
         assert relation is not None
         from eventdb.queries.affiliations import Related
 
-        return Affiliation(
-            related=Related(relation, Certainty.DEFINITE), known_at=known_at, day=day
-        )
+        return Affiliation.of(Related(relation, Certainty.DEFINITE), known_at, day)
     if owner_kind == "claim":
         event_id = await loaders.event_of_claim.load((owner_id,))
         owner_kind, identity = "event", event_id
@@ -167,10 +162,10 @@ async def fact_of_version(
     assert identity is not None
     if owner_kind == "event":
         view = await loaders.event.load((identity, known_at))
-        return Event(view=view, known_at=known_at) if view is not None else None
+        return Event.of(view, known_at) if view is not None else None
     if owner_kind == "actor":
-        return await actor_of(info, identity, known_at, day)
-    return await location_of(info, identity, known_at, day)
+        return await await_maybe(actor_of(info, identity, known_at, day))
+    return await await_maybe(location_of(info, identity, known_at, day))
 
 
 KnownAt = Annotated[
@@ -190,14 +185,14 @@ class Query:
         self, info: Info[Context, None], ref: str, known_at: KnownAt = None
     ) -> Actor | None:
         actor_id = await resolve(info, "actor", ref, known_at)
-        return await actor_of(info, actor_id, known_at, None)
+        return await await_maybe(actor_of(info, actor_id, known_at, None))
 
     @query_field(description="A location by id, slug, name, alias or external id.")
     async def location(
         self, info: Info[Context, None], ref: str, known_at: KnownAt = None
     ) -> Location | None:
         location_id = await resolve(info, "location", ref, known_at)
-        return await location_of(info, location_id, known_at, None)
+        return await await_maybe(location_of(info, location_id, known_at, None))
 
     @query_field(description="An event by id, slug, title or external id.")
     async def event(
@@ -205,7 +200,7 @@ class Query:
     ) -> Event | None:
         event_id = await resolve(info, "event", ref, known_at)
         view = await info.context.loaders.event.load((event_id, known_at))
-        return Event(view=view, known_at=known_at) if view is not None else None
+        return Event.of(view, known_at) if view is not None else None
 
     @query_field(description="A source by id or slug.")
     async def source(
@@ -213,15 +208,24 @@ class Query:
     ) -> Source | None:
         source_id = await resolve(info, "source", ref, known_at)
         view = await info.context.loaders.source.load((source_id, known_at))
-        return Source(view=view, known_at=known_at) if view is not None else None
+        return Source.of(view, known_at) if view is not None else None
 
     @query_field(description="Who controls a location on a day, with certainty and sources.")
     async def state_of(
         self, info: Info[Context, None], location: str, at: date, known_at: KnownAt = None
     ) -> LocationState:
-        location_id = await resolve(info, "location", location, known_at)
-        state = await info.context.loaders.state.load((location_id, at, known_at))
-        return LocationState(state=state, known_at=known_at)
+        names = ahead.selected_names(info)
+
+        def state_and_ahead(connection: Connection) -> tuple[control.LocationState, ahead.Ahead]:
+            location_id = refs.resolve(connection, "location", location, known_at)
+            state = control.held_at_locations(connection, [location_id], at, known_at)
+            spells = [held.control for held in state[location_id].controllers]
+            read = ahead.for_controls(connection, spells, known_at, names, [location_id])
+            return state[location_id], read
+
+        state, read = await info.context.reader.run(state_and_ahead)
+        info.context.loaders.prime(read)
+        return LocationState.of(state, known_at)
 
     @query_field(
         description="Control of every location inside `within` (or everywhere) that has any "
@@ -235,8 +239,17 @@ class Query:
         known_at: KnownAt = None,
     ) -> list[LocationState]:
         places = await subtree(info, within, known_at) if within else None
-        frame = await info.context.reader.run(control.map_frame, at, known_at, places)
-        return [LocationState(state=state, known_at=known_at) for state in frame]
+        names = ahead.selected_names(info)
+
+        def frame_and_ahead(connection: Connection) -> tuple[list[control.LocationState], Any]:
+            frame = control.map_frame(connection, at, known_at, places)
+            spells = [held.control for state in frame for held in state.controllers]
+            places_in_frame = [state.location_id for state in frame]
+            return frame, ahead.for_controls(connection, spells, known_at, names, places_in_frame)
+
+        frame, read = await info.context.reader.run(frame_and_ahead)
+        info.context.loaders.prime(read)
+        return [LocationState.of(state, known_at) for state in frame]
 
     @query_field(
         name="controlMapGeoJSON",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
@@ -160,7 +160,7 @@ def _frame(within: bool, known: bool) -> Select[*tuple[Any, ...]]:
 
 
 def map_frame(
-    connection: Connection, day: date, at: datetime | None, places: set[int] | None
+    connection: Connection, day: date, at: datetime | None, places: Collection[int] | None
 ) -> list[LocationState]:
     """One state per location (within `places`, or anywhere) that has any record of control."""
     within, known = places is not None, at is not None

@@ -1,5 +1,6 @@
 """A map frame as GeoJSON, built in one pass from set-based queries (no per-place resolvers)."""
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from eventdb.queries import control, facts
 
 
 def control_map(
-    connection: Connection, day: date, at: datetime | None, places: set[int] | None
+    connection: Connection, day: date, at: datetime | None, places: Collection[int] | None
 ) -> dict[str, Any]:
     """A FeatureCollection with a Point for each place (with coordinates) that has a record of
     control: its slug, name, whether it is contested, and who may hold it on `day`."""
