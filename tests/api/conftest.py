@@ -9,18 +9,21 @@ from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventdb.api.app import create_app
+from eventdb.api.context import Reader
 from eventdb.config import Settings
 from tests.helpers import DERNA, load
 
 
 class Api:
-    """Posts GraphQL documents and counts the SQL statements each one costs (through any
-    engine: on SQLite, requests read through an engine of their own)."""
+    """Posts GraphQL documents and counts what each one costs: SQL statements (through any
+    engine: on SQLite, requests read through an engine of their own) and hops, the batches of
+    reads handed to the database (on SQLite, each a hand-off to a read thread)."""
 
     def __init__(self, client: httpx.AsyncClient, engine: AsyncEngine) -> None:
         self.client = client
         self.engine = engine
         self.statements = 0
+        self.hops = 0
         event.listen(Engine, "before_cursor_execute", self._count)
 
     def close(self) -> None:
@@ -31,7 +34,7 @@ class Api:
 
     async def post(self, document: str, **variables: Any) -> dict[str, Any]:
         """The whole response of one request, which must not be an HTTP error."""
-        self.statements = 0
+        self.statements = self.hops = 0
         response = await self.client.post(
             "/graphql", json={"query": document, "variables": variables}
         )
@@ -55,11 +58,20 @@ class Api:
 
 
 @pytest.fixture
-async def api(engine: AsyncEngine, database_url: Any) -> AsyncIterator[Api]:
+async def api(
+    engine: AsyncEngine, database_url: Any, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Api]:
     await load(engine, DERNA)
     app = create_app(Settings(database_url=database_url), engine=engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://eventdb.test") as client:
         api = Api(client, engine)
+        run = Reader.run
+
+        async def counted(reader: Reader, *arguments: Any) -> Any:
+            api.hops += 1
+            return await run(reader, *arguments)
+
+        monkeypatch.setattr(Reader, "run", counted)
         yield api
         api.close()

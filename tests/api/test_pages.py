@@ -108,3 +108,47 @@ async def test_a_page_costs_the_same_statements_for_10_or_100_events(
     assert large["events"]["totalCount"] == 121
     assert api.statements == small_statements
     assert small_statements <= 12
+    # The page and what it selects in one hop; actors' aliases (not read ahead) in another.
+    assert api.hops == 2
+
+
+EVENT_PARTS = """
+fragment Parts on Event {
+  slug title date
+  location { name ... on Location { parent { name } } }
+  participants { role actor { name aliases } }
+}
+query Page($first: Int) {
+  events(first: $first, kinds: ["battle"]) {
+    totalCount
+    edges { node { ...Parts sources: citations { confidence source { title } } } }
+  }
+}
+"""
+
+
+async def test_reading_ahead_follows_fragments_and_aliases(api: Api, tmp_path: Path) -> None:
+    await load(api.engine, write(tmp_path, "clashes.jsonl", many_events(30)))
+    plain = await api.data(BIG_PAGE, first=25)
+    plain_statements = api.statements
+    parts = await api.data(EVENT_PARTS, first=25)
+    for edge in parts["events"]["edges"]:
+        edge["node"]["citations"] = edge["node"].pop("sources")
+    assert parts == plain
+    assert api.statements == plain_statements
+    assert api.hops == 2
+
+
+async def test_state_of_a_place_is_read_in_one_hop(api: Api) -> None:
+    data = await api.data(
+        """{ stateOf(location: "Darnah", at: "2015-06-15") { contested location { name }
+             controllers { actor { name } status certainty citations { source { slug } } } } }"""
+    )
+    assert data["stateOf"]["location"]["name"] == "Derna"
+    assert {c["actor"]["name"] for c in data["stateOf"]["controllers"]} == {
+        "ISIS",
+        "Shura Council of Mujahideen in Derna",
+    }
+    assert api.hops == 1
+    # The place, its spells, their actors, the place itself, citations, sources (and BEGIN).
+    assert api.statements <= 7
