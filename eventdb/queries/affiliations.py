@@ -13,8 +13,7 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.engine import Connection
 
 from eventdb.db.models import Affiliation, AffiliationVersion
-from eventdb.queries.statements import ids as any_of
-from eventdb.queries.statements import visible
+from eventdb.queries.statements import one_of, visible
 from eventdb.temporal import Certainty, FuzzyInterval, certainty
 from eventdb.vocabulary import SYMMETRIC_AFFILIATION_KINDS
 
@@ -40,16 +39,15 @@ class Related:
 @functools.cache
 def _affiliations(of_kinds: bool, on_a_day: bool, known: bool) -> Select[*tuple[Any, ...]]:
     version = AffiliationVersion
-    wanted = any_of()
     where = [
         visible(version, known),
         or_(
-            version.actor_id.in_(wanted),
-            version.target_id.in_(wanted) & version.kind.in_(SYMMETRIC_AFFILIATION_KINDS),
+            one_of(version.actor_id),
+            one_of(version.target_id) & version.kind.in_(SYMMETRIC_AFFILIATION_KINDS),
         ),
     ]
     if of_kinds:
-        where.append(version.kind.in_(any_of("kinds")))
+        where.append(one_of(version.kind, "kinds"))
     if on_a_day:
         day = bindparam("day", type_=version.earliest_start.type)
         where.extend((version.earliest_start <= day, version.latest_end >= day))
@@ -113,4 +111,4 @@ def _view(row: Sequence[Any]) -> AffiliationView:
     return AffiliationView(identity, version, slug, recorded_at, actor, kind, target, interval)
 
 
-_BY_VERSION: Final = _columns().where(AffiliationVersion.id.in_(any_of()))
+_BY_VERSION: Final = _columns().where(one_of(AffiliationVersion.id))

@@ -13,8 +13,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.engine import Connection
 
 from eventdb.db.models import Control, ControlVersion
-from eventdb.queries.statements import ids as any_of
-from eventdb.queries.statements import visible
+from eventdb.queries.statements import one_of, visible
 from eventdb.temporal import BEGINNING_OF_TIME, END_OF_TIME, Certainty, FuzzyInterval, certainty
 
 
@@ -106,7 +105,7 @@ def _on() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
 
 @functools.cache
 def _held_at(known: bool) -> Select[*tuple[Any, ...]]:
-    return _select(known, ControlVersion.location_id.in_(any_of()), *_on())
+    return _select(known, one_of(ControlVersion.location_id), *_on())
 
 
 def held_at_locations(
@@ -126,7 +125,7 @@ def held_at_locations(
 
 @functools.cache
 def _held_by(on_a_day: bool, known: bool) -> Select[*tuple[Any, ...]]:
-    where = [ControlVersion.actor_id.in_(any_of()), *(_on() if on_a_day else ())]
+    where = [one_of(ControlVersion.actor_id), *(_on() if on_a_day else ())]
     return _select(known, *where).order_by(ControlVersion.earliest_start)
 
 
@@ -150,12 +149,12 @@ def held_by_actors(
 def _recorded_places(within: bool, known: bool) -> Select[*tuple[Any, ...]]:
     """Every location with a record of control (among the ids bound, when `within`)."""
     found = select(ControlVersion.location_id).distinct().where(visible(ControlVersion, known))
-    return found.where(ControlVersion.location_id.in_(any_of())) if within else found
+    return found.where(one_of(ControlVersion.location_id)) if within else found
 
 
 @functools.cache
 def _frame(within: bool, known: bool) -> Select[*tuple[Any, ...]]:
-    where = [*_on(), *((ControlVersion.location_id.in_(any_of()),) if within else ())]
+    where = [*_on(), *((one_of(ControlVersion.location_id),) if within else ())]
     return _select(known, *where)
 
 
@@ -180,7 +179,7 @@ def map_frame(
 
 @functools.cache
 def _controls_of_locations(known: bool) -> Select[*tuple[Any, ...]]:
-    return _select(known, ControlVersion.location_id.in_(any_of())).order_by(
+    return _select(known, one_of(ControlVersion.location_id)).order_by(
         ControlVersion.earliest_start, ControlVersion.id
     )
 
@@ -208,7 +207,7 @@ def controls_by_version(
 _BY_VERSION: Final = (
     select(*_COLUMNS)
     .join(Control, Control.id == ControlVersion.control_id)
-    .where(ControlVersion.id.in_(any_of()))
+    .where(one_of(ControlVersion.id))
 )
 
 

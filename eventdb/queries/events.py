@@ -24,8 +24,7 @@ from sqlalchemy.engine import Connection
 
 from eventdb.db.models import Actor, AffiliationVersion, Event, EventParticipant, EventVersion
 from eventdb.queries.facts import EVENT_COLUMNS, EventView, event_view
-from eventdb.queries.statements import ids as any_of
-from eventdb.queries.statements import visible
+from eventdb.queries.statements import one_of, visible
 from eventdb.temporal import BEGINNING_OF_TIME, END_OF_TIME
 
 MEMBERSHIP_KINDS: Final = ("member_of", "branch_of")
@@ -140,13 +139,13 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     if shape.location:
         where.append(version.location_id == bindparam("location", type_=version.location_id.type))
     if shape.within:
-        where.append(version.location_id.in_(any_of("within")))
+        where.append(one_of(version.location_id, "within"))
     if shape.start:
         where.append(version.latest_end >= bindparam("start", type_=version.latest_end.type))
     if shape.end:
         where.append(version.earliest_start <= bindparam("end", type_=version.earliest_start.type))
     if shape.kinds:
-        where.append(version.kind.in_(any_of("kinds")))
+        where.append(one_of(version.kind, "kinds"))
     return where
 
 
@@ -158,7 +157,7 @@ def _involving(include_members: bool, known: bool) -> Any:
         return exists(
             select(1).where(
                 participant.event_version_id == EventVersion.id,
-                participant.actor_id.in_(any_of("involving")),
+                one_of(participant.actor_id, "involving"),
             )
         )
     members = _members(known)
@@ -185,7 +184,7 @@ def _members(known: bool) -> Any:
             literal(END_OF_TIME, Date).label("window_end"),
             literal(0).label("depth"),
         )
-        .where(Actor.id.in_(any_of("involving")))
+        .where(one_of(Actor.id, "involving"))
         .cte("members", recursive=True)
     )
     link = AffiliationVersion

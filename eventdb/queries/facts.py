@@ -33,8 +33,7 @@ from eventdb.db.models import (
     SourceVersion,
 )
 from eventdb.db.versioning import FACTS
-from eventdb.queries.statements import ids as any_of
-from eventdb.queries.statements import visible
+from eventdb.queries.statements import one_of, visible
 from eventdb.temporal import FuzzyInterval
 
 
@@ -135,7 +134,7 @@ def _actor_rows() -> Select[*tuple[Any, ...]]:
 
 @functools.cache
 def _actors(known: bool) -> Select[*tuple[Any, ...]]:
-    return _actor_rows().where(Actor.id.in_(any_of()), visible(ActorVersion, known))
+    return _actor_rows().where(one_of(Actor.id), visible(ActorVersion, known))
 
 
 def actors(connection: Connection, ids: Iterable[int], at: datetime | None) -> dict[int, ActorView]:
@@ -166,7 +165,7 @@ def _location_rows(known: bool) -> Select[*tuple[Any, ...]]:
 
 @functools.cache
 def _locations(known: bool) -> Select[*tuple[Any, ...]]:
-    return _location_rows(known).where(Location.id.in_(any_of()))
+    return _location_rows(known).where(one_of(Location.id))
 
 
 def locations(
@@ -180,7 +179,7 @@ def locations(
 def _children(known: bool) -> Select[*tuple[Any, ...]]:
     return (
         _location_rows(known)
-        .where(LocationVersion.parent_id.in_(any_of()))
+        .where(one_of(LocationVersion.parent_id))
         .order_by(LocationVersion.name)
     )
 
@@ -249,7 +248,7 @@ def _events(known: bool) -> Select[*tuple[Any, ...]]:
     return (
         select(*EVENT_COLUMNS)
         .join(EventVersion, EventVersion.event_id == Event.id)
-        .where(Event.id.in_(any_of()), visible(EventVersion, known))
+        .where(one_of(Event.id), visible(EventVersion, known))
     )
 
 
@@ -276,7 +275,7 @@ def _sources(known: bool) -> Select[*tuple[Any, ...]]:
     return (
         select(*SOURCE_COLUMNS)
         .join(SourceVersion, SourceVersion.source_id == Source.id)
-        .where(Source.id.in_(any_of()), visible(SourceVersion, known))
+        .where(one_of(Source.id), visible(SourceVersion, known))
     )
 
 
@@ -307,7 +306,7 @@ _VIEWS: Final[dict[str, Any]] = {
 @functools.cache
 def _by_version(kind: str) -> Select[*tuple[Any, ...]]:
     columns, version, joined = _BY_VERSION[kind]
-    return select(*columns).join(version, joined).where(version.id.in_(any_of()))
+    return select(*columns).join(version, joined).where(one_of(version.id))
 
 
 def by_version(connection: Connection, kind: str, version_ids: Iterable[int]) -> dict[int, Any]:
@@ -327,7 +326,7 @@ _ALIASES: Final[dict[str, Any]] = {"actor": ActorAlias, "location": LocationAlia
 def _aliases(kind: str) -> Select[*tuple[Any, ...]]:
     table = _ALIASES[kind]
     owner = getattr(table, f"{kind}_version_id")
-    return select(owner, table.alias).where(owner.in_(any_of())).order_by(table.id)
+    return select(owner, table.alias).where(one_of(owner)).order_by(table.id)
 
 
 def aliases(connection: Connection, kind: str, version_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -337,7 +336,7 @@ def aliases(connection: Connection, kind: str, version_ids: Iterable[int]) -> di
 @functools.cache
 def _external_ids(kind: str) -> Select[*tuple[Any, ...]]:
     owner = getattr(ExternalId, f"{kind}_version_id")
-    return select(owner, ExternalId.value).where(owner.in_(any_of())).order_by(ExternalId.id)
+    return select(owner, ExternalId.value).where(one_of(owner)).order_by(ExternalId.id)
 
 
 def external_ids(
@@ -362,7 +361,7 @@ def _citations(owner_kind: str) -> Select[*tuple[Any, ...]]:
     owner = _citation_owner(owner_kind)
     return (
         select(owner, Citation.source_id, Citation.quote, Citation.confidence)
-        .where(owner.in_(any_of()))
+        .where(one_of(owner))
         .order_by(Citation.id)
     )
 
@@ -401,7 +400,7 @@ def _citations_of_sources(known: bool) -> Select[*tuple[Any, ...]]:
                 _literal(kind),
             )
             .join(version, version.id == owner)
-            .where(Citation.source_id.in_(any_of()), visible(version, known))
+            .where(one_of(Citation.source_id), visible(version, known))
         )
     parts.append(
         select(
@@ -414,7 +413,7 @@ def _citations_of_sources(known: bool) -> Select[*tuple[Any, ...]]:
         )
         .join(Claim, Claim.id == Citation.claim_id)
         .join(EventVersion, EventVersion.id == Claim.event_version_id)
-        .where(Citation.source_id.in_(any_of()), visible(EventVersion, known))
+        .where(one_of(Citation.source_id), visible(EventVersion, known))
     )
     everything = union_all(*parts).subquery()
     return select(everything).order_by(everything.c.id)
@@ -426,7 +425,7 @@ def _literal(kind: str) -> Any:
 
 _PARTICIPANTS: Final = (
     select(EventParticipant.event_version_id, EventParticipant.actor_id, EventParticipant.role)
-    .where(EventParticipant.event_version_id.in_(any_of()))
+    .where(one_of(EventParticipant.event_version_id))
     .order_by(EventParticipant.id)
 )
 
@@ -443,7 +442,7 @@ def participants(
 
 _CLAIMS: Final = (
     select(Claim.event_version_id, Claim.id, Claim.field, Claim.value)
-    .where(Claim.event_version_id.in_(any_of()))
+    .where(one_of(Claim.event_version_id))
     .order_by(Claim.id)
 )
 
@@ -473,7 +472,7 @@ def identities_of_versions(
 @functools.cache
 def _identities(kind: str) -> Select[*tuple[Any, ...]]:
     tables = FACTS[kind]
-    return select(tables.version.id, tables.fact_id).where(tables.version.id.in_(any_of()))
+    return select(tables.version.id, tables.fact_id).where(one_of(tables.version.id))
 
 
 def events_of_claims(connection: Connection, claim_ids: Iterable[int]) -> dict[int, int]:
@@ -484,5 +483,5 @@ def events_of_claims(connection: Connection, claim_ids: Iterable[int]) -> dict[i
 _EVENTS_OF_CLAIMS: Final = (
     select(Claim.id, EventVersion.event_id)
     .join(EventVersion, EventVersion.id == Claim.event_version_id)
-    .where(Claim.id.in_(any_of()))
+    .where(one_of(Claim.id))
 )

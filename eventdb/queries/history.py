@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from eventdb.db.versioning import FACTS
-from eventdb.queries.statements import ids as any_of
+from eventdb.queries.statements import one_of
 
 ACTIONS: Final = ("added", "corrected", "retracted")
 
@@ -67,7 +67,7 @@ def _versions(kind: str) -> Select[*tuple[Any, ...]]:
             version.closing_note,
         )
         .join(tables.identity, tables.identity.id == tables.fact_id)
-        .where(tables.fact_id.in_(any_of()))
+        .where(one_of(tables.fact_id))
         .order_by(version.recorded_at, version.id)
     )
 
