@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventdb.db.models import Affiliation, AffiliationVersion
 from eventdb.db.versioning import known_at
+from eventdb.queries.refs import storable
 from eventdb.temporal import Certainty, FuzzyInterval, certainty
 from eventdb.vocabulary import SYMMETRIC_AFFILIATION_KINDS
 
@@ -54,7 +55,7 @@ async def affiliations_of(
         ),
     ]
     if kinds:
-        where.append(version.kind.in_(kinds))
+        where.append(version.kind.in_(storable(kinds)))
     if day is not None:
         where.extend((version.earliest_start <= day, version.latest_end >= day))
     rows = await connection.execute(

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from eventdb.db.models import Actor, AffiliationVersion, Event, EventParticipant, EventVersion
 from eventdb.db.versioning import known_at
 from eventdb.queries.facts import EVENT_COLUMNS, EventView, event_view
+from eventdb.queries.refs import storable
 from eventdb.temporal import BEGINNING_OF_TIME, END_OF_TIME
 
 MEMBERSHIP_KINDS: Final = ("member_of", "branch_of")
@@ -93,7 +94,7 @@ def _conditions(filters: EventFilter, at: datetime | None) -> list[ColumnElement
     if filters.end is not None:
         where.append(EventVersion.earliest_start <= filters.end)
     if filters.kinds is not None:
-        where.append(EventVersion.kind.in_(filters.kinds))
+        where.append(EventVersion.kind.in_(storable(filters.kinds)))
     return where
 
 

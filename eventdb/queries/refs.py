@@ -16,7 +16,11 @@ from eventdb.db.versioning import FACTS, known_at
 from eventdb.errors import Ambiguous, BadInput, NotFound
 from eventdb.names import external_id_key, name_key
 
-# The column holding each kind's display name, and its lookup key.
+# The largest id a row can have (a 64-bit integer column): a longer number names nothing.
+MAX_ID: Final = 2**63 - 1
+
+# The column holding each kind's display name, and its lookup key; affiliations and control have
+# neither, and are found by slug or id only.
 _NAMES: Final = {
     "actor": ("name", "name_key"),
     "location": ("name", "name_key"),
@@ -24,6 +28,21 @@ _NAMES: Final = {
     "source": ("title", None),
 }
 _ALIASES: Final[dict[str, Any]] = {"actor": ActorAlias, "location": LocationAlias}
+
+
+def storable(texts: Iterable[str]) -> list[str]:
+    """The texts that a stored value could equal. No stored text holds a NUL character (every
+    writer refuses control characters), and PostgreSQL refuses to even compare one."""
+    return [text for text in texts if "\x00" not in text]
+
+
+def parse_id(text: str) -> int | None:
+    """The row id `text` spells in ASCII digits, or None: `²` and `٣` are digits to
+    `str.isdigit`, and a number past MAX_ID would overflow the column."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
 async def resolve(
@@ -35,14 +54,16 @@ async def resolve(
     ref = ref.strip()
     if not ref:
         raise BadInput(f"an empty reference names no {kind}")
+    if not storable([ref]):
+        raise NotFound(f"no {kind} is known as {ref!r}")
     visible = select(tables.fact_id.label("fact_id")).where(known_at(version, at))
     matches = [
         visible.join(identity, identity.id == tables.fact_id).where(identity.slug == ref.lower()),
     ]
-    if ref.isdigit():
-        matches.append(visible.where(tables.fact_id == int(ref)))
+    if (number := parse_id(ref)) is not None:
+        matches.append(visible.where(tables.fact_id == number))
     key = name_key(ref)
-    display, lookup = _NAMES[kind]
+    display, lookup = _NAMES.get(kind, (None, None))
     if key and lookup is not None:
         matches.append(visible.where(getattr(version, lookup) == key))
     if key and kind in _ALIASES:
@@ -62,8 +83,9 @@ async def resolve(
     if not found:
         when = f" as known at {at.isoformat()}" if at is not None else ""
         raise NotFound(f"no {kind} is known as {ref!r}{when}")
+    shown = getattr(version, display) if display is not None else identity.slug
     rows = await connection.execute(
-        select(identity.slug, getattr(version, display))
+        select(identity.slug, shown)
         .join(version, tables.fact_id == identity.id)
         .where(identity.id.in_(found), known_at(version, at))
         .order_by(identity.slug)
@@ -78,12 +100,13 @@ async def resolve_any(connection: AsyncConnection, kind: str, ref: str) -> int:
     history); names and aliases only find what is current."""
     identity = FACTS[kind].identity
     ref = ref.strip()
-    match = identity.slug == ref.lower()
-    if ref.isdigit():
-        match = match | (identity.id == int(ref))
-    found = await connection.scalar(select(identity.id).where(match).limit(1))
-    if found is not None:
-        return int(found)
+    if storable([ref]):
+        match = identity.slug == ref.lower()
+        if (number := parse_id(ref)) is not None:
+            match = match | (identity.id == number)
+        found = await connection.scalar(select(identity.id).where(match).limit(1))
+        if found is not None:
+            return int(found)
     return await resolve(connection, kind, ref)
 
 
