@@ -263,8 +263,11 @@ class _Entry:
         if not isinstance(value, list):
             self.fail(key, f"expected a list of citations, got {type_name(value)}", data)
             return ()
+        if len(value) > LIST_LIMIT:  # refused like every list: none is cut short in silence
+            self.fail(key, f"has {len(value):,} items; at most {LIST_LIMIT:,} are allowed", data)
+            return ()
         citations = []
-        for index, item in enumerate(value[:LIST_LIMIT]):
+        for index, item in enumerate(value):
             fast = _plain_citation(item)
             if fast is not None:
                 citations.append(fast)

@@ -174,6 +174,13 @@ async def refused(engine: AsyncEngine, path: Path) -> list[str]:
         ),
         pytest.param(
             "events:\n  - id: e\n    title: E\n    kind: attack\n    date: 2015\n"
+            "    citations: [" + ", ".join(["{source: report}"] * 1_001) + "]\n",
+            9,
+            "event 'e': citations: has 1,001 items; at most 1,000 are allowed",
+            id="1,001 citations, which were cut to 1,000 in silence",
+        ),
+        pytest.param(
+            "events:\n  - id: e\n    title: E\n    kind: attack\n    date: 2015\n"
             "    properties: {ratio: .nan, rate: .inf}\n",
             5,
             "event 'e': properties.ratio: expected a lowercase key and text, a finite number",
