@@ -12,6 +12,7 @@ import base64
 import binascii
 import dataclasses
 import enum
+from contextlib import suppress
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -21,6 +22,7 @@ from strawberry.types import Info
 
 from eventdb import curation
 from eventdb.api.context import Context
+from eventdb.api.scalars import parse_instant
 from eventdb.api.types import (
     Actor,
     Affiliation,
@@ -506,12 +508,13 @@ def _change_cursor(view: history.ChangeView) -> str:
 
 
 def _change_position(cursor: str) -> tuple[datetime, str, int, str]:
-    try:
+    with suppress(binascii.Error, UnicodeDecodeError, ValueError):
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, kind, version, action = raw.split("|")
-        return datetime.fromisoformat(at), kind, int(version), action
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadInput(f"after: {cursor!r} is not a cursor this API gave out") from None
+        number = refs.parse_id(version)
+        if number is not None:
+            return parse_instant(at), kind, number, action
+    raise BadInput(f"after: {cursor!r} is not a cursor this API gave out")
 
 
 async def history_of(info: Info[Context, None], kind: FactKind, ref: str) -> list[FactVersion]:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import dataclasses
 import functools
+from contextlib import suppress
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -66,12 +67,13 @@ def encode_cursor(view: Any) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[date, int]:
-    try:
+    with suppress(binascii.Error, UnicodeDecodeError, ValueError):
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         day, event_id = raw.split("|")
-        return date.fromisoformat(day), int(event_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadInput(f"after: {cursor!r} is not a cursor this API gave out") from None
+        number = refs.parse_id(event_id)
+        if number is not None:
+            return date.fromisoformat(day), number
+    raise BadInput(f"after: {cursor!r} is not a cursor this API gave out")
 
 
 async def search_events(

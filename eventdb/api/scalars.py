@@ -20,8 +20,10 @@ def _parse_day(value: Any) -> date:
         raise ValueError(f"expected a day as 'YYYY-MM-DD', got {value!r}") from None
 
 
-def _parse_instant(value: Any) -> datetime:
-    """An ISO 8601 instant; without an offset it is taken as UTC."""
+def parse_instant(value: Any) -> datetime:
+    """An ISO 8601 instant, in UTC; without an offset it is taken as UTC. One whose UTC time
+    falls outside the years 1 to 9999 (`0001-01-01T00:00:00+14:00`) is refused here: a
+    database driver cannot convert it."""
     if not isinstance(value, str):
         raise ValueError(
             f"expected an ISO 8601 instant such as '2016-05-01T00:00:00Z', got {value!r}"
@@ -32,7 +34,12 @@ def _parse_instant(value: Any) -> datetime:
         raise ValueError(
             f"expected an ISO 8601 instant such as '2016-05-01T00:00:00Z', got {value!r}"
         ) from None
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+    if instant.tzinfo is None:
+        return instant.replace(tzinfo=UTC)
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value!r} falls outside the years 1 to 9999 in UTC") from None
 
 
 def _parse_fuzzy(value: Any) -> FuzzyInterval:
@@ -55,7 +62,7 @@ DateTimeScalar = strawberry.scalar(
     name="DateTime",
     description="An instant, ISO 8601 with an offset (`2026-01-01T00:00:00Z`); UTC when omitted.",
     serialize=lambda instant: instant.isoformat(),
-    parse_value=_parse_instant,
+    parse_value=parse_instant,
 )
 
 FuzzyDateScalar = strawberry.scalar(

@@ -167,7 +167,7 @@ def _decide(
                 Problem(retraction.where, f"{kind} {slug!r}: nothing to retract, no such {kind}")
             )
         elif known.version_id is None:
-            result.problems.append(Problem(retraction.where, f"{kind} {slug!r}: already retracted"))
+            result.unchanged[kind] += 1  # already retracted: loading a file again changes nothing
         else:
             result.retracted[kind].append(retraction)
             result.closing[kind].append((known.version_id, retraction))

@@ -7,7 +7,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
-from json.decoder import JSONObject  # type: ignore[attr-defined]
+from json.decoder import JSONArray, JSONObject, scanstring  # type: ignore[attr-defined]
 from json.scanner import py_make_scanner  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, Final
@@ -37,6 +37,10 @@ LISTS: Final = {
 }
 KINDS: Final = frozenset(LISTS.values())
 FORMATS: Final = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl"}
+# A fixture's values nest a few levels deep; a file nested deeper is refused before Python's
+# recursion limit is. Integers are read up to Python's own limit on int() of text.
+NESTING_LIMIT: Final = 100
+DIGITS_LIMIT: Final = 4_300
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +109,7 @@ def read_file(path: Path) -> tuple[list[RawEntry], list[Problem]]:
     if problem is not None:
         return [], [problem]
     if not text.strip():
-        return [], [Problem(Where(name), "the file is empty: nothing to load")]
+        return [], [Problem(Where(name, 1), "the file is empty: nothing to load")]
     document, problems = _read_yaml(name, text) if fmt == "yaml" else _read_json(name, text)
     if document is None and problems:
         return [], problems
@@ -175,13 +179,13 @@ def _read_json_lines(name: str, raw: bytes) -> tuple[list[RawEntry], list[Proble
             problems.append(Problem(where, f"expected a JSON object, got {type_name(item)}"))
             continue
         kind = item.get("type")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             expected = ", ".join(sorted(KINDS))
             problems.append(Problem(where, f"type: expected one of {expected}, got {kind!r}"))
             continue
         entries.append(RawEntry(kind, item, where))
     if not entries and not problems:
-        problems.append(Problem(Where(name), "the file is empty: nothing to load"))
+        problems.append(Problem(Where(name, 1), "the file is empty: nothing to load"))
     return entries, problems
 
 
@@ -191,12 +195,30 @@ def _read_json_lines(name: str, raw: bytes) -> tuple[list[RawEntry], list[Proble
 def _read_json(name: str, text: str) -> tuple[Any, list[Problem]]:
     newlines = [match.start() for match in re.finditer("\n", text)]
     problems: list[Problem] = []
+    depth = 0
 
+    def nested(parse: Any) -> Any:
+        def parse_nested(s_and_end: tuple[str, int], *arguments: Any) -> Any:
+            nonlocal depth
+            depth += 1
+            try:
+                if depth > NESTING_LIMIT:
+                    message = f"nested more than {NESTING_LIMIT} levels deep"
+                    raise json.JSONDecodeError(message, s_and_end[0], s_and_end[1] - 1)
+                return parse(s_and_end, *arguments)
+            finally:
+                depth -= 1
+
+        return parse_nested
+
+    @nested
     def parse_object(
         s_and_end: tuple[str, int], strict: bool, scan_once: Any, hook: Any, _: Any, memo: Any
     ) -> tuple[Located, int]:
         start = s_and_end[1] - 1  # the position of `{`
         pairs, end = JSONObject(s_and_end, strict, scan_once, hook, list, memo)
+        for key, _value in pairs:
+            _refuse_surrogates(key, s_and_end[0], start)
         mapping = Located(pairs, bisect_right(newlines, start) + 1)
         if len(mapping) != len(pairs):
             keys = [key for key, _ in pairs]
@@ -204,15 +226,49 @@ def _read_json(name: str, text: str) -> tuple[Any, list[Problem]]:
             problems.append(Problem(Where(name, mapping.line), f"duplicate key {twice[0]!r}"))
         return mapping, end
 
-    decoder = json.JSONDecoder()
+    def parse_string(text: str, end: int, strict: bool) -> tuple[str, int]:
+        value, after = scanstring(text, end, strict)
+        _refuse_surrogates(value, text, end)
+        return value, after
+
+    decoder = json.JSONDecoder(parse_int=_integer)
     decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.parse_array = nested(JSONArray)  # type: ignore[attr-defined]
+    decoder.parse_string = parse_string  # type: ignore[attr-defined]
     decoder.scan_once = py_make_scanner(decoder)  # type: ignore[attr-defined]
     try:
         return decoder.decode(text), problems
     except json.JSONDecodeError as error:
         return None, [Problem(Where(name, error.lineno), f"not valid JSON: {error.msg}")]
-    except RecursionError:
-        return None, [Problem(Where(name), "not valid JSON: nested too deeply")]
+    except _TooManyDigits as error:
+        line = bisect_right(newlines, text.find(error.digits)) + 1
+        return None, [Problem(Where(name, line), str(error))]
+
+
+def _refuse_surrogates(value: str, text: str, position: int) -> None:
+    """A `\\ud800` escape without its pair decodes to half a character, which no database
+    can store: JSON allows the escape, so the reader refuses it."""
+    if not value.isascii() and _SURROGATE(value):
+        raise json.JSONDecodeError(
+            "half of a UTF-16 surrogate pair (\\ud800-\\udfff)", text, position
+        )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]").search
+
+
+class _TooManyDigits(ValueError):
+    def __init__(self, digits: str) -> None:
+        super().__init__(
+            f"a number {len(digits):,} digits long: at most {DIGITS_LIMIT:,} digits are read"
+        )
+        self.digits = digits
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("+-")) > DIGITS_LIMIT:
+        raise _TooManyDigits(digits)
+    return int(digits)
 
 
 # YAML: PyYAML's C parser, read event by event into mappings that know their lines. Building the
@@ -244,7 +300,7 @@ def _plain_scalar(value: str) -> Any:
     if value in _WORDS:
         return _WORDS[value]
     if _INTEGER(value):
-        return int(value)
+        return _integer(value)
     return float(value) if _FLOAT(value) else value
 
 
@@ -259,9 +315,13 @@ def _read_yaml(name: str, text: str) -> tuple[Any, list[Problem]]:
         document, duplicates = _build_yaml(text)
     except _YamlError as error:
         return None, [Problem(Where(name, error.line), f"not valid YAML: {error}")]
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow
+        at = text.count("\n", 0, error.position) + 1
+        return None, [Problem(Where(name, at), f"not valid YAML: {error.reason}")]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
+        # At the end of a file without a final newline, libyaml counts one line too many.
+        line = min(mark.line + 1, text.count("\n") + 1) if mark is not None else None
         reason = ", ".join(part for part in (error.context, error.problem) if part)
         return None, [Problem(Where(name, line), f"not valid YAML: {reason or 'unreadable'}")]
     except yaml.YAMLError as error:
@@ -291,7 +351,10 @@ def _build_yaml(text: str) -> tuple[Any, list[tuple[int, str]]]:
             kind = event.__class__
             if isinstance(event, ScalarEvent):
                 plain = not event.style and event.implicit[0]
-                value: Any = _plain_scalar(event.value) if plain else event.value
+                try:
+                    value: Any = _plain_scalar(event.value) if plain else event.value
+                except _TooManyDigits as error:
+                    raise _YamlError(_line(event), str(error)) from None
             elif kind is MappingStartEvent:
                 stack.append((container, key))
                 container, key = Located(line=_line(event)), _NO_KEY

@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from math import isfinite
 from typing import Any, Final
 
 from eventdb import vocabulary
@@ -33,7 +34,7 @@ from eventdb.temporal import FuzzyInterval, InvalidDate, parse, parse_date, pars
 
 SLUG: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 WORD: Final = re.compile(r"[a-z][a-z0-9_]{0,59}")  # event kinds and participant roles
-EXTERNAL_ID: Final = re.compile(r"[a-z][a-z0-9-]{0,29}:\S{1,160}")
+EXTERNAL_ID: Final = re.compile(r"[a-z][a-z0-9-]{0,29}:[^\s\x00-\x1f\x7f-\x9f]{1,160}")
 CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 # How long free text may be, in characters.
@@ -41,6 +42,7 @@ NAME_LIMIT: Final = 500
 TITLE_LIMIT: Final = 2_000
 LONG_TEXT_LIMIT: Final = 20_000
 LIST_LIMIT: Final = 1_000  # aliases, participants, citations per entry
+COUNT_LIMIT: Final = 2**31 - 1  # fatalities and deaths: what the database's integer column holds
 PROGRESS_STEP: Final = 10_000
 
 COMMON_KEYS: Final = frozenset({"id", "note", "retracted", "type"})
@@ -85,7 +87,8 @@ class _Entry:
     def fail(self, key: str, message: str, data: Mapping[str, Any] | None = None) -> None:
         line = line_of(self.data if data is None else data, key) or self.where.line
         where = Where(self.where.file, line)
-        self.problems.append(Problem(where, f"{self.label}: {key}: {message}", key))
+        shown = key if key.isprintable() else repr(key)  # an unknown key may hold escape codes
+        self.problems.append(Problem(where, f"{self.label}: {shown}: {message}", key))
 
     def value(self, key: str, data: Mapping[str, Any] | None, required: bool) -> Any:
         value = (self.data if data is None else data).get(key)
@@ -194,6 +197,9 @@ class _Entry:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.fail(key, f"expected a whole number, 0 or more, got {value!r}", data)
             return None
+        if value > COUNT_LIMIT:
+            self.fail(key, f"is larger than the largest count, {COUNT_LIMIT:,}", data)
+            return None
         return value
 
     def items(self, key: str, *, required: bool = False) -> list[Any]:
@@ -257,8 +263,11 @@ class _Entry:
         if not isinstance(value, list):
             self.fail(key, f"expected a list of citations, got {type_name(value)}", data)
             return ()
+        if len(value) > LIST_LIMIT:  # refused like every list: none is cut short in silence
+            self.fail(key, f"has {len(value):,} items; at most {LIST_LIMIT:,} are allowed", data)
+            return ()
         citations = []
-        for index, item in enumerate(value[:LIST_LIMIT]):
+        for index, item in enumerate(value):
             fast = _plain_citation(item)
             if fast is not None:
                 citations.append(fast)
@@ -618,17 +627,23 @@ def _properties(reader: _Entry) -> dict[str, Any] | None:
         return None
     properties: dict[str, Any] = {}
     for key, item in value.items():
-        plain = isinstance(item, SCALARS) or (
-            isinstance(item, list) and all(isinstance(part, SCALARS) for part in item)
-        )
+        plain = _is_plain(item) or (isinstance(item, list) and all(map(_is_plain, item)))
         if not isinstance(key, str) or not WORD.fullmatch(key) or not plain:
-            reader.fail(f"properties.{key}", "expected a lowercase key and a plain value or list")
+            reader.fail(
+                f"properties.{key}",
+                "expected a lowercase key and text, a finite number, a boolean or a list of them",
+            )
             continue
         if isinstance(item, str) and len(item) > PROPERTY_TEXT_LIMIT:
             reader.fail(f"properties.{key}", f"is longer than {PROPERTY_TEXT_LIMIT:,} characters")
             continue
         properties[key] = item
     return properties or None
+
+
+def _is_plain(value: Any) -> bool:
+    """A JSON scalar: NaN and infinity are not (PostgreSQL refuses them in a JSON column)."""
+    return isinstance(value, SCALARS) and not (isinstance(value, float) and not isfinite(value))
 
 
 def _participants(reader: _Entry) -> tuple[ParticipantRecord, ...]:

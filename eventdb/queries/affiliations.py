@@ -13,6 +13,7 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.engine import Connection
 
 from eventdb.db.models import Affiliation, AffiliationVersion
+from eventdb.queries.refs import storable
 from eventdb.queries.statements import one_of, visible
 from eventdb.temporal import Certainty, FuzzyInterval, certainty
 from eventdb.vocabulary import SYMMETRIC_AFFILIATION_KINDS
@@ -64,7 +65,7 @@ def affiliations_of(
     """Each actor's relations: its own, and symmetric ones others recorded with it, turned so
     that the actor asked about is `actor`. With a day, only those that may hold then."""
     ids = set(actor_ids)
-    values = {"ids": list(ids), "kinds": list(kinds or ()), "day": day, "at": at}
+    values = {"ids": list(ids), "kinds": storable(kinds or ()), "day": day, "at": at}
     rows = connection.execute(_affiliations(bool(kinds), day is not None, at is not None), values)
     found: dict[int, list[Related]] = defaultdict(list)
     for row in rows:

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 
 from eventdb.db.models import Actor, AffiliationVersion, Event, EventParticipant, EventVersion
 from eventdb.queries.facts import EVENT_COLUMNS, EventView, event_view
+from eventdb.queries.refs import storable
 from eventdb.queries.statements import one_of, visible
 from eventdb.temporal import BEGINNING_OF_TIME, END_OF_TIME
 
@@ -75,7 +76,7 @@ def find_events(
         "within": list(filters.within or ()),
         "start": filters.start,
         "end": filters.end,
-        "kinds": list(filters.kinds or ()),
+        "kinds": storable(filters.kinds or ()),
         "at": at,
         "after_day": after[0] if after else None,
         "after_id": after[1] if after else None,

@@ -18,7 +18,11 @@ from eventdb.errors import Ambiguous, BadInput, NotFound
 from eventdb.names import external_id_key, name_key
 from eventdb.queries.statements import visible
 
-# The column holding each kind's display name, and its lookup key.
+# The largest id a row can have (a 64-bit integer column): a longer number names nothing.
+MAX_ID: Final = 2**63 - 1
+
+# The column holding each kind's display name, and its lookup key; affiliations and control have
+# neither, and are found by slug or id only.
 _NAMES: Final = {
     "actor": ("name", "name_key"),
     "location": ("name", "name_key"),
@@ -28,6 +32,21 @@ _NAMES: Final = {
 _ALIASES: Final[dict[str, Any]] = {"actor": ActorAlias, "location": LocationAlias}
 
 
+def storable(texts: Iterable[str]) -> list[str]:
+    """The texts that a stored value could equal. No stored text holds a NUL character (every
+    writer refuses control characters), and PostgreSQL refuses to even compare one."""
+    return [text for text in texts if "\x00" not in text]
+
+
+def parse_id(text: str) -> int | None:
+    """The row id `text` spells in ASCII digits, or None: `²` and `٣` are digits to
+    `str.isdigit`, and a number past MAX_ID would overflow the column."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
 def resolve(connection: Connection, kind: str, ref: str, at: datetime | None = None) -> int:
     """The identity id of the `kind` fact that `ref` names, as known at `at`."""
     tables = FACTS[kind]
@@ -35,18 +54,22 @@ def resolve(connection: Connection, kind: str, ref: str, at: datetime | None = N
     ref = ref.strip()
     if not ref:
         raise BadInput(f"an empty reference names no {kind}")
+    if not storable([ref]):
+        raise NotFound(f"no {kind} is known as {ref!r}")
+    number = parse_id(ref)
     key = name_key(ref)
-    by_id = ref.isdigit()
-    by_name = bool(key) and _NAMES[kind][1] is not None
+    display, lookup = _NAMES.get(kind, (None, None))
+    by_name = bool(key) and lookup is not None
     by_alias = bool(key) and kind in _ALIASES
     by_external_id = ":" in ref and kind in ("actor", "location", "event")
     values = {
         "slug": ref.lower(),
-        "id": int(ref) if by_id else None,
+        "id": number,
         "key": key,
         "external_id": external_id_key(ref) if by_external_id else None,
         "at": at,
     }
+    by_id = number is not None
     statement = _matches(kind, at is not None, by_id, by_name, by_alias, by_external_id)
     found = sorted({row[0] for row in connection.execute(statement, values)})
     if len(found) == 1:
@@ -54,8 +77,9 @@ def resolve(connection: Connection, kind: str, ref: str, at: datetime | None = N
     if not found:
         when = f" as known at {at.isoformat()}" if at is not None else ""
         raise NotFound(f"no {kind} is known as {ref!r}{when}")
+    shown = getattr(version, display) if display is not None else identity.slug
     rows = connection.execute(
-        select(identity.slug, getattr(version, _NAMES[kind][0]))
+        select(identity.slug, shown)
         .join(version, tables.fact_id == identity.id)
         .where(identity.id.in_(found), known_at(version, at))
         .order_by(identity.slug)
@@ -82,7 +106,7 @@ def _matches(
     if by_id:
         matches.append(visible_.where(tables.fact_id == bindparam("id", type_=Integer)))
     key = bindparam("key", type_=String)
-    lookup = _NAMES[kind][1]
+    lookup = _NAMES.get(kind, (None, None))[1]
     if by_name and lookup is not None:
         matches.append(visible_.where(getattr(version, lookup) == key))
     if by_alias:
@@ -104,12 +128,13 @@ def resolve_any(connection: Connection, kind: str, ref: str) -> int:
     history); names and aliases only find what is current."""
     identity = FACTS[kind].identity
     ref = ref.strip()
-    match = identity.slug == ref.lower()
-    if ref.isdigit():
-        match = match | (identity.id == int(ref))
-    found = connection.scalar(select(identity.id).where(match).limit(1))
-    if found is not None:
-        return int(found)
+    if storable([ref]):
+        match = identity.slug == ref.lower()
+        if (number := parse_id(ref)) is not None:
+            match = match | (identity.id == number)
+        found = connection.scalar(select(identity.id).where(match).limit(1))
+        if found is not None:
+            return int(found)
     return resolve(connection, kind, ref)
 
 

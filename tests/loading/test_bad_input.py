@@ -159,6 +159,46 @@ async def refused(engine: AsyncEngine, path: Path) -> list[str]:
             id="duplicate id",
         ),
         pytest.param(
+            "events:\n  - id: e\n    title: E\n    kind: attack\n    date: 2015\n"
+            "    fatalities: {best: 3000000000}\n",
+            9,
+            "event 'e': best: is larger than the largest count, 2,147,483,647",
+            id="a count past the database's integer column",
+        ),
+        pytest.param(
+            "events:\n  - id: e\n    title: E\n    kind: attack\n    date: 2015\n"
+            "    deaths: {civilians: 100000000000000000000000000000}\n",
+            9,
+            "event 'e': civilians: is larger than the largest count",
+            id="a count past 64 bits",
+        ),
+        pytest.param(
+            "events:\n  - id: e\n    title: E\n    kind: attack\n    date: 2015\n"
+            "    citations: [" + ", ".join(["{source: report}"] * 1_001) + "]\n",
+            9,
+            "event 'e': citations: has 1,001 items; at most 1,000 are allowed",
+            id="1,001 citations, which were cut to 1,000 in silence",
+        ),
+        pytest.param(
+            "events:\n  - id: e\n    title: E\n    kind: attack\n    date: 2015\n"
+            "    properties: {ratio: .nan, rate: .inf}\n",
+            5,
+            "event 'e': properties.ratio: expected a lowercase key and text, a finite number",
+            id="NaN, which no JSON column holds",
+        ),
+        pytest.param(
+            'actors:\n  - id: x\n    name: X\n    kind: person\n    external_ids: ["ucdp:1\\0"]\n',
+            5,
+            "actor 'x': external_ids[0]: expected 'scheme:value' such as 'ucdp:144'",
+            id="a NUL in an external id",
+        ),
+        pytest.param(
+            'actors:\n  - id: x\n    name: X\n    kind: person\n    "\\e[2J": clear\n',
+            8,
+            "actor 'x': '\\x1b[2J': unknown key",
+            id="an unknown key with a terminal's escape code",
+        ),
+        pytest.param(
             "locations:\n  - {id: a, name: A, kind: region, within: b}\n"
             "  - {id: b, name: B, kind: region, within: a}\n",
             5,
@@ -252,10 +292,15 @@ async def test_a_reference_into_a_failed_entry_is_not_reported_twice(
     assert "kind: expected one of" in problems[0]
 
 
+HUGE = "a number 5,000 digits long: at most 4,300 digits are read"
+HALF = "not valid JSON: half of a UTF-16 surrogate pair"
+
+
 @pytest.mark.parametrize(
     ("name", "content", "line", "message"),
     [
-        ("empty.yaml", b"", None, "the file is empty: nothing to load"),
+        ("empty.yaml", b"", 1, "the file is empty: nothing to load"),
+        ("blank.jsonl", b"\n  \n", 1, "the file is empty: nothing to load"),
         ("comments.yaml", b"# nothing here\n", 1, "expected a mapping of lists"),
         ("binary.yaml", b"sources:\n\x00\x01\x02", 2, "a NUL byte: this is a binary file"),
         ("latin1.yaml", b"sources:\n  - id: caf\xe9\n", 2, "not UTF-8 text (byte 0xe9)"),
@@ -269,6 +314,15 @@ async def test_a_reference_into_a_failed_entry_is_not_reported_twice(
         ("bad.jsonl", b'{"type": "source", "id": "a", "title": "A"}\n{nope\n', 2, "not valid JSON"),
         ("kind.jsonl", b'{"type": "person", "id": "a"}\n', 1, "type: expected one of actor"),
         ("notes.txt", b"hello", None, "unknown file type '.txt'"),
+        # What fuzzing the loader found (tests/loading/test_fuzzing.py):
+        ("huge.yaml", b"sources:\n  - {id: a, title: " + b"9" * 5_000 + b"}\n", 2, HUGE),
+        ("huge.json", b'{"sources": [\n {"id": "a", "title": ' + b"9" * 5_000 + b"}]}", 2, HUGE),
+        ("half.json", b'{"sources": [\n {"id": "a", "title": "x\\ud800"}]}', 2, HALF),
+        ("key.json", b'{"sources": [\n {"id": "a", "title": "x", "\\udc00": 1}]}', 2, HALF),
+        ("deep.json", b"[" * 1_000 + b"]" * 1_000, 1, "nested more than 100 levels deep"),
+        ("c1.yaml", "sources:\n  - {id: a, title: x\x80y}\n".encode(), 2, "characters are not"),
+        ("cut.yaml", b"sources:\n  - id: a\n    tit", 3, "could not find expected ':'"),
+        ("type.jsonl", b'{"type": ["source"], "id": "a"}\n', 1, "type: expected one of actor"),
     ],
 )
 async def test_an_unreadable_file_is_refused_with_where_and_why(

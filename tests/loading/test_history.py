@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventdb.db.models import ControlVersion, EventVersion
 from eventdb.errors import NotFound
-from eventdb.loading import LoadRejected, writing
+from eventdb.loading import writing
 from eventdb.queries.refs import resolve
 from tests.helpers import DERNA, holders, load, snapshot, write
 
@@ -82,14 +82,19 @@ async def test_a_retraction_removes_a_fact_now_but_not_from_the_past(
         assert await connection.scalar(select(func.count()).select_from(ControlVersion)) == 4
 
 
-async def test_retracting_twice_is_refused(engine: AsyncEngine, tmp_path: Path) -> None:
+async def test_loading_a_retraction_again_changes_nothing(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
     await load(engine, DERNA)
     retraction = write(
         tmp_path, "r.yaml", "control:\n  - {id: derna-isis-controls, retracted: true}\n"
     )
     await load(engine, retraction)
-    with pytest.raises(LoadRejected, match="already retracted"):
-        await load(engine, retraction)
+    before = await snapshot(engine)
+    again = await load(engine, retraction)
+    assert again.counts["control"] == {"added": 0, "corrected": 0, "retracted": 0, "unchanged": 1}
+    assert not again.changed
+    assert await snapshot(engine) == before
 
 
 async def test_a_retracted_fact_comes_back_when_loaded_again(
