@@ -27,11 +27,20 @@ class Limits:
     max_tokens: int = 5_000
     default_page: int = 50
     max_page: int = 500
+    # The largest request body read, in bytes; a bigger one is refused with HTTP 413.
+    max_body_bytes: int = 1_048_576
 
     @classmethod
     def from_environment(cls) -> Limits:
         values = {}
-        for name in ("max_depth", "max_aliases", "max_tokens", "default_page", "max_page"):
+        for name in (
+            "max_depth",
+            "max_aliases",
+            "max_tokens",
+            "default_page",
+            "max_page",
+            "max_body_bytes",
+        ):
             raw = os.environ.get(f"EVENTDB_{name.upper()}")
             if raw is not None:
                 if not raw.isdigit() or int(raw) < 1:
@@ -45,6 +54,10 @@ class Settings:
     database_url: URL
     # Milliseconds SQLite waits for another writer before giving up.
     sqlite_busy_timeout_ms: int = 5_000
+    # Milliseconds one statement of a served request may run before it is cancelled (0: no limit).
+    statement_timeout_ms: int = 10_000
+    # Milliseconds to open a database connection, or to wait for a free one in the pool.
+    connect_timeout_ms: int = 5_000
     limits: Limits = field(default_factory=Limits)
     # Origins allowed to call the API from a browser (EVENTDB_CORS_ORIGINS, comma-separated).
     cors_origins: tuple[str, ...] = ()
@@ -58,10 +71,21 @@ class Settings:
         origins = os.environ.get("EVENTDB_CORS_ORIGINS", "")
         return cls(
             database_url=parse_database_url(raw),
+            statement_timeout_ms=_milliseconds("EVENTDB_STATEMENT_TIMEOUT_MS", 10_000, minimum=0),
+            connect_timeout_ms=_milliseconds("EVENTDB_CONNECT_TIMEOUT_MS", 5_000, minimum=1),
             limits=Limits.from_environment(),
             cors_origins=tuple(origin.strip() for origin in origins.split(",") if origin.strip()),
             tokens_for_reads=_flag("EVENTDB_TOKENS_FOR_READS"),
         )
+
+
+def _milliseconds(variable: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(variable)
+    if raw is None:
+        return default
+    if not raw.strip().isdigit() or int(raw) < minimum:
+        raise BadInput(f"{variable} must be a whole number of milliseconds, at least {minimum}")
+    return int(raw)
 
 
 def _flag(variable: str) -> bool:

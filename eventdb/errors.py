@@ -42,3 +42,15 @@ class Ambiguous(BadInput):
     def __init__(self, message: str, candidates: list[dict[str, str]]) -> None:
         super().__init__(message)
         self.details = {"candidates": candidates}
+
+
+class Timeout(EventdbError):
+    """A statement ran past the statement timeout and was cancelled."""
+
+    code = "TIMEOUT"
+
+
+class Unavailable(EventdbError):
+    """The database cannot be reached, or gave no connection in time."""
+
+    code = "DATABASE_UNAVAILABLE"

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,8 +18,15 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
+from eventdb.api import media
+from eventdb.api.body_limit import BodyLimit
 from eventdb.api.context import Context, Reader
 from eventdb.api.schema import Schema, make_schema
 from eventdb.config import Settings
@@ -53,10 +61,72 @@ class EventdbGraphQL(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson refuses what the standard parser lets through to do harm: nesting past 1024
+        levels (a RecursionError, so an HTTP 500) and lone surrogates (text no database can
+        store); its JSONDecodeError is the standard one, which Strawberry answers with a 400."""
+        return orjson.loads(data)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry answers a malformed request (bad JSON, no query, a mutation by GET) in
+        plain text; ours say what went wrong as a coded GraphQL error, like every other."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            not_allowed = error.status_code == 405
+            response = media.error_response(
+                error.status_code,
+                error.reason,
+                "METHOD_NOT_ALLOWED" if not_allowed else "BAD_REQUEST",
+                media.negotiate(request.headers.get("accept")),
+                headers={"Allow": "POST"} if not_allowed else None,
+            )
+        await response(scope, receive, send)
+
+    async def execute_single(self, *arguments: Any, **options: Any) -> ExecutionResult:
+        """A mutation sent by GET is a 405, as GraphQL over HTTP requires (Strawberry says 400)."""
+        try:
+            return await super().execute_single(*arguments, **options)
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, error.reason) from error
+            raise
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        response = await super().get_sub_response(request)
+        response.media_type = media.negotiate(request.headers.get("accept"))
+        return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """The response in the media type the client accepts; with the GraphQL-over-HTTP one, a
+        request error (nothing executed) is a 400 and has no `data` entry."""
+        media_type = sub_response.media_type or media.JSON
+        status_code = sub_response.status_code or 200
+        body: object = response_data
+        if (
+            media_type == media.GRAPHQL_RESPONSE
+            and isinstance(response_data, dict)
+            and media.is_request_error(response_data)
+        ):
+            body = {key: value for key, value in response_data.items() if key != "data"}
+            status_code = 400
+        response = Response(self.encode_json(body), status_code=status_code, media_type=media_type)
+        response.headers.raw.extend(sub_response.headers.raw)
+        response.background = sub_response.background
+        return response
+
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
     settings = settings or Settings.load()
-    engine = engine or create_engine(settings)
+    engine = engine or create_engine(settings, statement_timeout_ms=settings.statement_timeout_ms)
     schema = make_schema(settings.limits)
     sqlite_reads = SqliteReads.of(engine, settings)
     graphql = EventdbGraphQL(schema, engine, settings, sqlite_reads)
@@ -86,7 +156,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         await engine.dispose()
 
     middleware = []
-    if settings.cors_origins:
+    if settings.cors_origins:  # outermost, so that even a refusal carries the CORS headers
         middleware.append(
             Middleware(
                 CORSMiddleware,
@@ -95,6 +165,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                 allow_headers=["Content-Type", "Authorization"],
             )
         )
+    middleware.append(Middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes))
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),

@@ -19,9 +19,10 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from eventdb.api.context import Context
 from eventdb.api.curation import Mutation
-from eventdb.api.errors import coded, is_unexpected, log
+from eventdb.api.errors import coded, is_fault, is_unexpected, log
 from eventdb.api.resolvers import Query
 from eventdb.api.scalars import SCALARS
+from eventdb.api.text_guard import RefuseNul
 from eventdb.config import Limits
 
 
@@ -41,6 +42,8 @@ class Schema(strawberry.Schema):
         for error in errors:
             if is_unexpected(error):
                 log.error("unexpected error in %s", error.path, exc_info=error.original_error)
+            elif is_fault(error):
+                log.warning("database fault in %s: %s", error.path, error.original_error)
 
 
 class CloseReader(SchemaExtension):
@@ -74,6 +77,7 @@ def make_schema(limits: Limits | None = None) -> Schema:
         lambda: ParserCache(maxsize=1024),
         AbuseLimits,
         lambda: ValidationCache(maxsize=1024),
+        RefuseNul,
     ]
     return Schema(
         query=Query,

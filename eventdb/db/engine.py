@@ -3,12 +3,14 @@ path requests read SQLite through."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine, ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,15 +27,31 @@ SQLITE_BEGIN = "sqlite_begin"
 # releases the GIL inside SQLite itself.
 SQLITE_READ_THREADS = 4
 _read_threads: ThreadPoolExecutor | None = None
+# SQLite calls the statement watchdog every this many virtual-machine steps: ~1 ms of work here,
+# so a statement overruns its budget by about that much, and the check costs nothing measurable.
+SQLITE_WATCH_STEPS = 100_000
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, statement_timeout_ms: int = 0) -> AsyncEngine:
+    """An engine that fails fast when the database is away (connections open, and the pool
+    hands one out, within `settings.connect_timeout_ms`) and, given `statement_timeout_ms`,
+    cancels any statement that runs longer. The server passes its setting, so one slow request
+    cannot hold a connection; loads and migrations pass none, their statements may rightly
+    run longer."""
     url: URL = settings.database_url
+    connect_timeout = settings.connect_timeout_ms / 1000
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, pool_timeout=connect_timeout)
         _configure_sqlite(engine.sync_engine, settings.sqlite_busy_timeout_ms)
+        if statement_timeout_ms:
+            _watch_statements(engine.sync_engine, statement_timeout_ms / 1000)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {"timeout": connect_timeout}
+    if statement_timeout_ms:
+        connect_args["server_settings"] = {"statement_timeout": str(statement_timeout_ms)}
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_timeout=connect_timeout, connect_args=connect_args
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -46,10 +64,11 @@ class SqliteReads:
     aiosqlite hands every cursor operation to its thread and back (~250 µs a statement here,
     30 times a point query's own cost); this hands a whole batch of statements over at once,
     so a request pays the hand-off once per batch of its reads, not three times a statement.
-    Connections are read-only (`query_only`), so nothing can write through them.
+    Connections are read-only (`query_only`), so nothing can write through them, and bounded
+    by the statement timeout, since only requests read through them.
     """
 
-    def __init__(self, url: URL, busy_timeout_ms: int) -> None:
+    def __init__(self, url: URL, busy_timeout_ms: int, statement_timeout_ms: int = 0) -> None:
         self.engine = create_sync_engine(
             url.set(drivername="sqlite"),
             connect_args={"check_same_thread": False},  # a request's hops may use any thread
@@ -59,6 +78,8 @@ class SqliteReads:
             max_overflow=-1,
         )
         _configure_sqlite(self.engine, busy_timeout_ms, read_only=True)
+        if statement_timeout_ms:
+            _watch_statements(self.engine, statement_timeout_ms / 1000)
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -72,8 +93,8 @@ class SqliteReads:
         """The read path for `engine`'s database when it is SQLite (None otherwise)."""
         if engine.dialect.name != "sqlite":
             return None
-        busy = settings.sqlite_busy_timeout_ms if settings else Settings.sqlite_busy_timeout_ms
-        return cls(engine.url, busy)
+        settings = settings or Settings(database_url=engine.url)
+        return cls(engine.url, settings.sqlite_busy_timeout_ms, settings.statement_timeout_ms)
 
     def connect(self) -> Connection:
         """A connection with its read transaction begun (one snapshot until it closes)."""
@@ -104,3 +125,48 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, read_only: bool = Fa
         if mode not in ("DEFERRED", "IMMEDIATE"):
             raise ValueError(f"unknown SQLite transaction mode {mode!r}")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class _Deadline:
+    """When the statement running on one SQLite connection must stop; None between statements,
+    so that a rollback or a ping is never interrupted."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+
+    def passed(self) -> bool:
+        # Called by SQLite from the thread running the statement; true interrupts it.
+        return self.at is not None and time.monotonic() > self.at
+
+
+def _watch_statements(engine: Engine, budget: float) -> None:
+    """Interrupt a SQLite statement that runs past `budget` seconds (sqlite3 raises
+    OperationalError "interrupted"), through SQLite's progress handler."""
+
+    @event.listens_for(engine, "connect")
+    def watch(dbapi_connection: Any, record: Any) -> None:
+        deadline = record.info["deadline"] = _Deadline()
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.set_progress_handler(deadline.passed, SQLITE_WATCH_STEPS)
+        else:  # aiosqlite, whose own thread owns the connection: set it there
+            dbapi_connection.run_async(
+                lambda driver: driver.set_progress_handler(deadline.passed, SQLITE_WATCH_STEPS)
+            )
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def start(connection: Connection, *_: Any) -> None:
+        _deadline(connection).at = time.monotonic() + budget
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def stop(connection: Connection, *_: Any) -> None:
+        _deadline(connection).at = None
+
+    @event.listens_for(engine, "handle_error")
+    def stop_on_error(context: ExceptionContext) -> None:
+        if context.connection is not None and not context.connection.closed:
+            _deadline(context.connection).at = None
+
+
+def _deadline(connection: Connection) -> _Deadline:
+    deadline: _Deadline = connection.connection.info["deadline"]
+    return deadline

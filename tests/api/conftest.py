@@ -1,6 +1,7 @@
 """A client for the GraphQL API over HTTP (httpx's ASGI transport), the Derna article loaded."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -57,8 +58,8 @@ class Api:
         return error
 
 
-@pytest.fixture
-async def api(
+@asynccontextmanager
+async def _api(
     engine: AsyncEngine, database_url: Any, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Api]:
     await load(engine, DERNA)
@@ -75,3 +76,20 @@ async def api(
         monkeypatch.setattr(Reader, "run", counted)
         yield api
         api.close()
+
+
+@pytest.fixture
+async def api(
+    engine: AsyncEngine, database_url: Any, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Api]:
+    async with _api(engine, database_url, monkeypatch) as api:
+        yield api
+
+
+@pytest.fixture
+async def sqlite_api(
+    sqlite_engine: AsyncEngine, sqlite_url: Any, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Api]:
+    """The same client on SQLite only: for what HTTP decides before any database is asked."""
+    async with _api(sqlite_engine, sqlite_url, monkeypatch) as api:
+        yield api
