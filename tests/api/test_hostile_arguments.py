@@ -30,7 +30,6 @@ async def test_the_history_of_an_affiliation_is_found_by_slug_and_a_name_is_not_
         pytest.param("²", id="a digit to str.isdigit that int() refuses"),
         pytest.param("9" * 30, id="a number past 64 bits"),
         pytest.param("9" * 5_000, id="a number past int()'s digit limit"),
-        pytest.param("derna\x00", id="a NUL, which PostgreSQL cannot compare"),
     ],
 )
 async def test_a_reference_that_can_name_nothing_is_not_found(api: Api, ref: str) -> None:
@@ -45,11 +44,29 @@ async def test_a_reference_that_can_name_nothing_is_not_found(api: Api, ref: str
     assert error["extensions"]["code"] == "NOT_FOUND", error
 
 
-async def test_a_kind_with_a_nul_matches_nothing(api: Api) -> None:
-    events = "query($kinds: [String!]) { events(kinds: $kinds) { totalCount } }"
-    assert (await api.data(events, kinds=["attack\x00"]))["events"]["totalCount"] == 0
+async def test_text_with_a_nul_is_refused_before_any_statement(api: Api) -> None:
+    # PostgreSQL cannot compare or store NUL: refused the same way on both engines.
+    for query, variables in (
+        ("query($ref: String!) { actor(ref: $ref) { slug } }", {"ref": "derna\x00"}),
+        ("query($ref: String!) { location(ref: $ref) { slug } }", {"ref": "derna\x00"}),
+        (
+            "query($ref: String!) { history(kind: CONTROL, ref: $ref) { version } }",
+            {"ref": "derna\x00"},
+        ),
+        (
+            "query($kinds: [String!]) { events(kinds: $kinds) { totalCount } }",
+            {"kinds": ["attack\x00"]},
+        ),
+        (
+            'query($kinds: [String!]) { affiliations(actor: "isis", kinds: $kinds) { kind } }',
+            {"kinds": ["opposes\x00"]},
+        ),
+    ):
+        error = await api.error(query, **variables)
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+        assert "NUL" in error["message"]
+        assert api.statements == 0
     relations = 'query($kinds: [String!]) { affiliations(actor: "isis", kinds: $kinds) { kind } }'
-    assert (await api.data(relations, kinds=["opposes\x00"]))["affiliations"] == []
     assert (await api.data(relations, kinds=["opposes"]))["affiliations"] != []
 
 
