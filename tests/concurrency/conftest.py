@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.api.conftest import api  # noqa: F401  (a fixture: the API in-process, Derna loaded)
 from tests.conftest import ENGINES, fresh_database
 from tests.served import run_eventdb
 

@@ -133,27 +133,29 @@ async def waiting_for_advisory_locks(database_url: str) -> int:
 
 async def stored_claims(database_url: str) -> list[tuple[str, FuzzyInterval]]:
     """Who the database says holds Derna (status `controls`, current versions), with when."""
-    async with engine_on(make_url(database_url), migrated=False) as engine:
-        async with engine.connect() as connection:
-            rows = await connection.execute(
-                select(
-                    Actor.slug,
-                    ControlVersion.valid,
-                    ControlVersion.earliest_start,
-                    ControlVersion.latest_start,
-                    ControlVersion.earliest_end,
-                    ControlVersion.latest_end,
-                )
-                .join(Control, Control.id == ControlVersion.control_id)
-                .join(Actor, Actor.id == ControlVersion.actor_id)
-                .join(Location, Location.id == ControlVersion.location_id)
-                .where(
-                    ControlVersion.superseded_at.is_(None),
-                    ControlVersion.status == "controls",
-                    Location.slug == "derna",
-                )
+    async with (
+        engine_on(make_url(database_url), migrated=False) as engine,
+        engine.connect() as connection,
+    ):
+        rows = await connection.execute(
+            select(
+                Actor.slug,
+                ControlVersion.valid,
+                ControlVersion.earliest_start,
+                ControlVersion.latest_start,
+                ControlVersion.earliest_end,
+                ControlVersion.latest_end,
             )
-            return [(actor, FuzzyInterval(*days)) for actor, *days in rows]
+            .join(Control, Control.id == ControlVersion.control_id)
+            .join(Actor, Actor.id == ControlVersion.actor_id)
+            .join(Location, Location.id == ControlVersion.location_id)
+            .where(
+                ControlVersion.superseded_at.is_(None),
+                ControlVersion.status == "controls",
+                Location.slug == "derna",
+            )
+        )
+        return [(actor, FuzzyInterval(*days)) for actor, *days in rows]
 
 
 async def test_two_loads_of_overlapping_control_at_once_one_wins_one_is_refused(

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,7 @@ class Seen:
 
     states: list[list[str]] = field(default_factory=lambda: [[] for _ in range(READERS)])
     during_load: int = 0
+    every_reader_answered: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 async def reader(
@@ -128,6 +130,8 @@ async def reader(
             answer = response.json()
             assert "errors" not in answer, answer["errors"]
             seen.states[number].append(state_of(answer["data"]))
+            if all(seen.states):
+                seen.every_reader_answered.set()
             if loading.is_set() and not done.is_set():
                 seen.during_load += 1
             if finished:
@@ -161,10 +165,19 @@ async def test_readers_see_the_database_before_or_after_a_load_never_half_of_it(
             for number in range(READERS)
         ]
         try:
-            while not all(seen.states) and not any(task.done() for task in readers):
-                await asyncio.sleep(0.05)  # every reader has an answer from before the load
+            # Every reader has an answer from before the load (or one of them failed).
+            answered = asyncio.create_task(seen.every_reader_answered.wait())
+            await asyncio.wait(
+                [answered, *readers], timeout=REQUEST_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in readers:
+                if task.done():
+                    task.result()
+            assert answered.done(), "the readers were not answered"
             loading.set()
+            started = time.monotonic()
             loaded = await run_load(initialised_url, path)
+            took = time.monotonic() - started
             done.set()
             await asyncio.gather(*readers)
         finally:
@@ -174,6 +187,8 @@ async def test_readers_see_the_database_before_or_after_a_load_never_half_of_it(
     assert loaded.returncode == 0, loaded.stderr
     assert f"events: {EVENTS} added" in loaded.stdout
     assert seen.during_load > 0, "no reader was answered while the load ran"
+    answers = sum(len(states) for states in seen.states)
+    print(f"{answers} answers, {seen.during_load} while the load ran ({took:.1f} s)")
     for states in seen.states:
         assert states[0] == BEFORE
         assert states[-1] == AFTER
