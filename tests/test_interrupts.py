@@ -1,5 +1,8 @@
-"""A load stopped mid-write, by Ctrl-C or by kill -9, leaves the database exactly as it was."""
+"""A load stopped mid-write, by Ctrl-C or by kill -9, leaves the database exactly as it was
+(SQLite), and a load killed with kill -9 while copying rows in leaves PostgreSQL exactly as it
+was and ready for the next load."""
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -10,9 +13,14 @@ import sys
 import time
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import URL
 
-from tests.helpers import DERNA
+from eventdb.config import DATABASE_URL_VARIABLE
+from tests.conftest import engine_on, fresh_database, needs_postgres
+from tests.helpers import DERNA, snapshot, write
+from tests.served import run_eventdb
 
 BENCH_LOAD = Path(__file__).parent.parent / "bench" / "load.py"
 
@@ -79,3 +87,67 @@ def test_a_load_stopped_mid_write_leaves_the_database_unchanged(
         assert load.returncode == -signal.SIGKILL
     assert counts(database) == before
     assert eventdb("state", "derna", "--at", "2015-03-01", cwd=tmp_path).returncode == 0
+
+
+async def writing_backends(url: URL) -> int:
+    """Backends of this database copying rows in: a load's write has begun."""
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, database=url.database
+    )
+    try:
+        copying = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state = 'active' AND query ILIKE 'COPY%'"
+        )
+    finally:
+        await connection.close()
+    assert isinstance(copying, int)
+    return copying
+
+
+async def fingerprint(url: URL) -> dict[str, tuple[int, str]]:
+    async with engine_on(url, migrated=False) as engine:
+        return await snapshot(engine)
+
+
+@needs_postgres
+async def test_a_load_killed_mid_write_leaves_postgresql_unchanged_and_usable(
+    tmp_path: Path,
+) -> None:
+    async with fresh_database("postgresql", tmp_path) as url:
+        raw = url.render_as_string(hide_password=False)
+        run_eventdb("init", database_url=raw)
+        run_eventdb("load", str(DERNA), database_url=raw)
+        before = await fingerprint(url)
+        world = world_file(tmp_path)
+
+        load = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "eventdb", "load", str(world)),
+            env={**os.environ, DATABASE_URL_VARIABLE: raw},
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while await writing_backends(url) == 0:  # until the loader is copying rows in
+                assert load.returncode is None, "the load ended before it could be stopped"
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.02)
+        finally:
+            load.kill()
+        await asyncio.wait_for(load.wait(), 60)
+        assert load.returncode == -signal.SIGKILL
+
+        assert await fingerprint(url) == before
+        # Usable: the next load takes the write lock (the dead one's transaction is gone) and
+        # writes; Derna's state is answered.
+        late = write(
+            tmp_path,
+            "late.yaml",
+            "events:\n  - id: late-event\n    title: Late\n    kind: statement\n"
+            "    date: 2019-01-01\n    location: derna\n",
+        )
+        assert "events: 1 added" in run_eventdb("load", str(late), database_url=raw)
+        assert "Derna" in run_eventdb("state", "derna", "--at", "2015-03-01", database_url=raw)
+        after = await fingerprint(url)
+        assert after["event_versions"][0] == before["event_versions"][0] + 1
