@@ -58,6 +58,7 @@ QUESTIONS: dict[str, tuple[str, dict[str, object]]] = {
     ),
 }
 STARTUP_SECONDS = 30.0
+RSS_EVERY = 10.0  # seconds between samples of the server's memory during the measured runs
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Soak:
     rss_warm: int
     rss_end: int
     read_connections: int | None  # SQLite: files the server holds open on the database
+    rss_samples: list[int]  # kB, every RSS_EVERY seconds of the measured runs
 
     def grew_too_much(self, percent: float, megabytes: float) -> bool:
         growth = self.rss_end - self.rss_warm
@@ -214,14 +216,25 @@ async def soak(
             if warm.errors:
                 say(f"{engine} warm-up {name}: {warm.errors} errors, e.g. {warm.examples[0]}")
         rss_warm = resident_kb(pid)
+        samples: list[int] = []
+        sampler = asyncio.create_task(sample(pid, samples))
         results = {}
-        for name, body in bodies.items():
-            results[name] = await loadgen.run(
-                graphql, body, concurrency=options.concurrency, seconds=options.seconds
-            )
+        try:
+            for name, body in bodies.items():
+                results[name] = await loadgen.run(
+                    graphql, body, concurrency=options.concurrency, seconds=options.seconds
+                )
+        finally:
+            sampler.cancel()
         rss_end = resident_kb(pid)
         read_connections = sqlite_connections(pid, url)
-    return Soak(engine, results, rss_start, rss_warm, rss_end, read_connections)
+    return Soak(engine, results, rss_start, rss_warm, rss_end, read_connections, samples)
+
+
+async def sample(pid: int, samples: list[int]) -> None:
+    while True:
+        await asyncio.sleep(RSS_EVERY)
+        samples.append(resident_kb(pid))
 
 
 def report(soaks: list[Soak], options: argparse.Namespace, say: Callable[[str], None]) -> bool:
@@ -263,6 +276,10 @@ def report(soaks: list[Soak], options: argparse.Namespace, say: Callable[[str], 
             f"{run.engine:<11}{run.rss_start / 1024:>13.0f}{run.rss_warm / 1024:>14.0f}"
             f"{run.rss_end / 1024:>7.0f}{growth / 1024:>+8.1f}{files:>19}  {verdict}"
         )
+    for run in soaks:
+        if run.rss_samples:
+            every = " ".join(f"{kb / 1024:.0f}" for kb in run.rss_samples)
+            say(f"{run.engine} RSS every {RSS_EVERY:g} s under load, MB: {every}")
     return passed
 
 
