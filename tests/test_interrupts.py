@@ -25,14 +25,15 @@ from tests.served import run_eventdb
 BENCH_LOAD = Path(__file__).parent.parent / "bench" / "load.py"
 
 
-def world_file(folder: Path) -> Path:
+def world_file(folder: Path, entries: int = 60_000) -> Path:
+    """`entries` control records and as many events, with their places and actors."""
     spec = importlib.util.spec_from_file_location("bench_load", BENCH_LOAD)
     assert spec is not None
     assert spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     path = folder / "world.jsonl"
-    path.write_text("".join(json.dumps(entry) + "\n" for entry in bench.generate(60_000, 60_000)))
+    path.write_text("".join(json.dumps(entry) + "\n" for entry in bench.generate(entries, entries)))
     return path
 
 
@@ -119,7 +120,7 @@ async def test_a_load_killed_mid_write_leaves_postgresql_unchanged_and_usable(
         run_eventdb("init", database_url=raw)
         run_eventdb("load", str(DERNA), database_url=raw)
         before = await fingerprint(url)
-        world = world_file(tmp_path)
+        world = world_file(tmp_path, 30_000)  # COPY takes seconds: long enough to be stopped in
 
         load = await asyncio.create_subprocess_exec(
             *(sys.executable, "-m", "eventdb", "load", str(world)),
@@ -127,14 +128,16 @@ async def test_a_load_killed_mid_write_leaves_postgresql_unchanged_and_usable(
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )
+        started = time.monotonic()
         try:
-            deadline = time.monotonic() + 60
+            deadline = started + 60
             while await writing_backends(url) == 0:  # until the loader is copying rows in
                 assert load.returncode is None, "the load ended before it could be stopped"
                 assert time.monotonic() < deadline
                 await asyncio.sleep(0.02)
         finally:
             load.kill()
+        print(f"killed {time.monotonic() - started:.1f} s after the load began, in its COPY")
         await asyncio.wait_for(load.wait(), 60)
         assert load.returncode == -signal.SIGKILL
 

@@ -1,7 +1,7 @@
 """50 readers over HTTP while a large load commits in another process: no reader gets an error,
 and each answer is the database before the load or after it, never a half-loaded state.
 
-The load adds, in one transaction, control of Derna in 2030 and 30,000 events of a kind the
+The load adds, in one transaction, control of Derna in 2030 and 20,000 events of a kind the
 fixture does not have; every reader asks for both in one request (`stateOf` and a 100-event
 page). Before: no controller and no event; after: the controller and every event. An answer with
 one and not the other, or with some of the events, would be half of a write.
@@ -24,7 +24,7 @@ from tests.helpers import DERNA
 from tests.served import run_eventdb, served
 
 READERS = 50
-EVENTS = 30_000
+EVENTS = 20_000
 PAGE = 100
 QUESTION = """
 query($first: Int!) {
