@@ -3,6 +3,7 @@
 was and ready for the next load."""
 
 import asyncio
+import hashlib
 import importlib.util
 import json
 import os
@@ -43,15 +44,18 @@ def eventdb(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def counts(database: Path) -> tuple[int, int, str]:
+def counts(database: Path) -> tuple[int, int, str, str]:
+    """Event and control rows, SQLite's integrity check, and a hash of the whole database's
+    content (every table's rows, as `iterdump` writes them out)."""
     connection = sqlite3.connect(database)
     try:
         events = connection.execute("SELECT count(*) FROM event_versions").fetchone()[0]
         controls = connection.execute("SELECT count(*) FROM control_versions").fetchone()[0]
         integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
+        content = hashlib.sha256("\n".join(connection.iterdump()).encode()).hexdigest()
     finally:
         connection.close()
-    return events, controls, integrity
+    return events, controls, integrity, content
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
