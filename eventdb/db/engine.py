@@ -30,6 +30,14 @@ _read_threads: ThreadPoolExecutor | None = None
 # SQLite calls the statement watchdog every this many virtual-machine steps: ~1 ms of work here,
 # so a statement overruns its budget by about that much, and the check costs nothing measurable.
 SQLITE_WATCH_STEPS = 100_000
+# PostgreSQL connections one process keeps open, and how many more it may open at a busy moment
+# (closed again when given back). A request holds its connection from its first read to its
+# end (one snapshot), so one worker needs as many as it has requests in flight: with
+# SQLAlchemy's 5 + 10, 50 readers on a busy machine queued for the pool past the connect
+# timeout and got DATABASE_UNAVAILABLE from a healthy database. PostgreSQL's default
+# max_connections (100) leaves room for two such processes at their busiest.
+POSTGRES_POOL_SIZE = 10
+POSTGRES_POOL_OVERFLOW = 40
 
 
 def create_engine(settings: Settings, *, statement_timeout_ms: int = 0) -> AsyncEngine:
@@ -50,7 +58,12 @@ def create_engine(settings: Settings, *, statement_timeout_ms: int = 0) -> Async
     if statement_timeout_ms:
         connect_args["server_settings"] = {"statement_timeout": str(statement_timeout_ms)}
     return create_async_engine(
-        url, pool_pre_ping=True, pool_timeout=connect_timeout, connect_args=connect_args
+        url,
+        pool_pre_ping=True,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_POOL_OVERFLOW,
+        pool_timeout=connect_timeout,
+        connect_args=connect_args,
     )
 
 

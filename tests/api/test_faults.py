@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from eventdb import auth
 from eventdb.api.app import create_app
 from eventdb.config import Settings
-from eventdb.db.engine import SQLITE_BEGIN
+from eventdb.db.engine import POSTGRES_POOL_OVERFLOW, POSTGRES_POOL_SIZE, SQLITE_BEGIN
 from eventdb.db.versioning import take_write_lock
 from eventdb.errors import BadInput
 from eventdb.queries import control
@@ -294,9 +294,9 @@ async def test_when_every_connection_is_busy_a_request_waits_only_the_connect_ti
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
-        # SQLAlchemy's default pool: 5 connections, and 10 more on demand.
-        busy = [asyncio.create_task(post(client, STATE)) for _ in range(15)]
-        await _until_sleeping(running, 15)
+        connections = POSTGRES_POOL_SIZE + POSTGRES_POOL_OVERFLOW
+        busy = [asyncio.create_task(post(client, STATE)) for _ in range(connections)]
+        await _until_sleeping(running, connections)
         body, took = await post(client, '{ actor(ref: "isis") { slug } }')
         await asyncio.to_thread(running.stop)  # ends the sleepers
         ended = await asyncio.wait_for(asyncio.gather(*busy), FAST_SECONDS)
