@@ -27,10 +27,23 @@ async def test_the_load_benchmark_runs_quickly_and_prints_its_table(
     assert "reading with line numbers kept" in printed
 
 
-async def test_the_api_benchmark_runs_quickly_and_prints_its_table(
+async def test_the_query_suite_runs_quickly_and_prints_its_tables(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    await bench_module("api").main(["--quick"])
+    from bench import run
+
+    await run.main(["--quick"])
     printed = capsys.readouterr().out
-    assert "stateOf" in printed
-    assert "100-event page" in printed
+    assert "load generator against a trivial asyncio server" in printed
+    assert "### sqlite" in printed
+    for question in (
+        "stateOf",
+        "controlMap",
+        "controlMapGeoJSON",
+        "100-event page",
+        "affiliations(at)",
+        "includeMembers",
+    ):
+        assert f"| 1k | {question} |" in printed
+    assert "### Targets of issue 6" in printed
+    assert "statements per request flat from 10 to 100 results | sqlite |" in printed
