@@ -85,6 +85,9 @@ async def over_http(run: Run, url: URL, asked: list[Question], budget: float) ->
             await loadgen.run(port, request, duration=budget / 4, least=1)
             single = await loadgen.run(port, request, duration=budget, least=3)
             connections = 8 if single.p50 < BUSY else 2
+            # Warm again at that concurrency: the pool opens (and on PostgreSQL prepares
+            # statements on) a connection for each.
+            await loadgen.run(port, request, connections=connections, duration=budget / 4)
             many = await loadgen.run(port, request, connections=connections, duration=budget)
             if single.failures or many.failures:
                 raise RuntimeError(f"{name} failed over HTTP")
