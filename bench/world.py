@@ -60,7 +60,9 @@ class World:
 
 
 def world_of(controls: int) -> World:
-    return World(controls, min(PLACES, max(1, controls // 2)))
+    """About 10k places from 10k spells up (one spell each at 10k, a hundred at 1M); below
+    that, two spells a place."""
+    return World(controls, PLACES if controls >= PLACES else max(1, controls // 2))
 
 
 def files_of(world: World, cache: Path | None = None) -> tuple[list[Path], int]:
