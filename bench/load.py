@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import calendar
 import gc
 import json
 import os
@@ -42,11 +43,28 @@ from eventdb.loading.reading import read_file
 Captured = list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]]
 
 
-def generate(controls: int, events: int, seed: int = 7) -> Iterator[dict[str, Any]]:
+def generate(
+    controls: int,
+    events: int,
+    seed: int = 7,
+    *,
+    regions: bool = False,
+    affiliation_spells: int = 0,
+    members_share: float = 0.0,
+    places: int | None = None,
+) -> Iterator[dict[str, Any]]:
     """A synthetic world: ~10k places, each with a chain of non-overlapping spells of control
-    (some bounds at month precision), and events with two participants and a citation."""
+    (some bounds at month precision), and events with two participants and a citation.
+
+    For the query benchmarks (`bench/run.py`): `regions` puts places ten to a district and
+    districts ten to a region (so that a map frame within one has 10 or 100 places);
+    `affiliation_spells` gives every actor but a group's first a chain of that many spells as
+    member or branch of the one before it, in groups of ten (work for `includeMembers`), plus
+    two hubs allied with 10 and 100 actors; `members_share` of events involve the first group;
+    `places` overrides the number of places.
+    """
     rng = random.Random(seed)
-    places = max(1, min(10_000, controls // 10))
+    places = places or max(1, min(10_000, controls // 10))
     actors = max(2, places // 10)
     yield from ({"type": "source", "id": f"s{i}", "title": f"Source {i}"} for i in range(100))
     yield from (
@@ -54,13 +72,24 @@ def generate(controls: int, events: int, seed: int = 7) -> Iterator[dict[str, An
         for i in range(actors)
     )
     yield {"type": "location", "id": "country", "name": "Country", "kind": "country"}
+    if regions:
+        yield from (
+            {"type": "location", "id": f"r{i}", "name": f"Region {i}", "kind": "region"}
+            | {"within": "country"}
+            for i in range((places + 99) // 100)
+        )
+        yield from (
+            {"type": "location", "id": f"d{i}", "name": f"District {i}", "kind": "district"}
+            | {"within": f"r{i // 10}"}
+            for i in range((places + 9) // 10)
+        )
     yield from (
         {
             "type": "location",
             "id": f"p{i}",
             "name": f"Place {i}",
             "kind": "city",
-            "within": "country",
+            "within": f"d{i // 10}" if regions else "country",
             "coordinates": [rng.uniform(-60, 60), rng.uniform(-170, 170)],
         }
         for i in range(places)
@@ -86,9 +115,14 @@ def generate(controls: int, events: int, seed: int = 7) -> Iterator[dict[str, An
                 "valid": valid,
                 "citations": [{"source": f"s{rng.randrange(100)}"}],
             }
+    if affiliation_spells:
+        yield from affiliations(actors, affiliation_spells)
     for i in range(events):
         day = f"{rng.randrange(1990, 2020)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
         first, second = rng.sample(range(actors), 2)
+        if members_share and rng.random() < members_share:
+            first = rng.randrange(min(10, actors))
+            second = second if second != first else (first + 1) % actors
         yield {
             "type": "event",
             "id": f"e{i}",
@@ -103,6 +137,46 @@ def generate(controls: int, events: int, seed: int = 7) -> Iterator[dict[str, An
             "fatalities": {"best": rng.randrange(0, 20)},
             "citations": [{"source": f"s{rng.randrange(100)}", "quote": "as reported"}],
         }
+
+
+def affiliations(actors: int, spells: int) -> Iterator[dict[str, Any]]:
+    """Chains of membership in groups of ten (a1 member of a0, a2 branch of a1, ...), each link
+    `spells` non-overlapping spells covering 1990-2019 with a month's gap between them, every
+    third at month precision; and hubs allied with 10 and with 100 actors since 1990."""
+    spells = min(spells, 120)
+    months = 360 // spells  # each spell lasts months - 1, then a month's gap
+    for group in range(0, actors - actors % 10 or actors, 10):
+        for member in range(group + 1, min(group + 10, actors)):
+            for spell in range(spells):
+                first, last = spell * months, spell * months + months - 2
+                start = (1990 + first // 12, first % 12 + 1)
+                end = (1990 + last // 12, last % 12 + 1)
+                valid = (
+                    f"{start[0]}-{start[1]:02d}/{end[0]}-{end[1]:02d}"
+                    if spell % 3 == 0
+                    else f"{start[0]}-{start[1]:02d}-01/{end[0]}-{end[1]:02d}-"
+                    f"{calendar.monthrange(*end)[1]:02d}"
+                )
+                yield {
+                    "type": "affiliation",
+                    "actor": f"a{member}",
+                    "kind": "member_of" if member % 2 else "branch_of",
+                    "target": f"a{member - 1}",
+                    "valid": valid,
+                    "citations": [{"source": f"s{(member + spell) % 100}"}],
+                }
+    for hub in (10, 100):
+        yield {"type": "actor", "id": f"hub{hub}", "name": f"Hub {hub}", "kind": "coalition"}
+        yield from (
+            {
+                "type": "affiliation",
+                "actor": f"hub{hub}",
+                "kind": "allied_with",
+                "target": f"a{ally}",
+                "valid": "1990-01-01/..",
+            }
+            for ally in range(min(hub, actors))
+        )
 
 
 def write_files(folder: Path, entries: list[dict[str, Any]]) -> dict[str, Path]:
@@ -164,13 +238,13 @@ async def measure_engine(
     result: dict[str, Any] = {}
     async with database(engine_name, folder, server) as url:
         engine = await migrated(url)
-        writing._insert = recording_insert  # type: ignore[assignment]
+        writing._insert = recording_insert
         try:
             started = time.perf_counter()
             report = await load_files(engine, [files["jsonl"]])
             result["total"] = time.perf_counter() - started
         finally:
-            writing._insert = original  # type: ignore[assignment]
+            writing._insert = original
         result["timings"] = report.timings
         started = time.perf_counter()
         again = await load_files(engine, [files["jsonl"]])

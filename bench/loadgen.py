@@ -1,12 +1,14 @@
-"""A loopback HTTP/1.1 load generator: N keep-alive connections each POST one fixed body as fast
-as the server answers, for a fixed time; it reports requests/s, p50, p99 and errors.
+"""A loopback HTTP/1.1 load generator: N keep-alive connections, each POSTing one fixed body as
+soon as the previous answer is read (Content-Length framing), on raw asyncio streams; it reports
+requests/s, p50, p99, errors and its own CPU a request.
 
-    python bench/loadgen.py --url http://127.0.0.1:8000/graphql --seconds 10 --concurrency 32 \\
+    python -m bench.loadgen --url http://127.0.0.1:8000/graphql --seconds 10 --concurrency 32 \\
         --query '{ stateOf(location: "derna", at: "2015-06-15") { contested } }'
+    python -m bench.loadgen          # its own overhead, against a trivial server
 
-Written on raw asyncio streams (httpx spends more time per request than the server does, so it
-cannot drive a server hard from one core). Responses must carry Content-Length (uvicorn's do).
-An error is a failed connection, a status other than 200, or a JSON body with an `errors` entry.
+httpx spends more per request than the server under test, so it cannot drive a server hard from
+the other core; this spends a few tens of µs. An error is a failed connection, a status other
+than 200, or a body that is not a GraphQL answer or has an `errors` entry.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass
-class Result:
-    """What one run measured."""
+class Load:
+    """What one run of the generator saw."""
 
-    seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)  # seconds, one per answered request
+    connections: int
+    latencies: list[float] = field(default_factory=list)  # seconds, one per good answer
+    elapsed: float = 0.0
+    client_cpu: float = 0.0  # this process's CPU seconds while it ran
     errors: int = 0
     examples: list[str] = field(default_factory=list)  # the first few errors, to show
 
@@ -41,15 +45,27 @@ class Result:
 
     @property
     def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
+        return self.requests / self.elapsed if self.elapsed else 0.0
 
     def percentile(self, share: float) -> float:
-        """Latency in seconds below which `share` of the answered requests fell."""
+        """Latency in seconds below which `share` of the good answers fell."""
         if len(self.latencies) < 2:
             return self.latencies[0] if self.latencies else 0.0
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[
             round(share * 100) - 1
         ]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies) if self.latencies else 0.0
+
+    @property
+    def p99(self) -> float:
+        return self.percentile(0.99)
+
+    @property
+    def cpu_per_request(self) -> float:
+        return self.client_cpu / self.requests if self.requests else 0.0
 
     def error(self, what: str) -> None:
         self.errors += 1
@@ -58,6 +74,7 @@ class Result:
 
 
 def request_bytes(host: str, port: int, path: str, body: bytes) -> bytes:
+    """A keep-alive POST of a JSON `body`."""
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
         f"Accept: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
@@ -96,19 +113,25 @@ def problem(status: int, body: bytes) -> str | None:
     return None
 
 
-async def connection(host: str, port: int, request: bytes, deadline: float, result: Result) -> None:
-    """One client: send, read the answer, send again, until the deadline."""
+async def _client(
+    host: str, port: int, request: bytes, deadline: float, least: int, load: Load
+) -> None:
+    """One client: send, read the answer, send again, until the deadline has passed and it has
+    sent `least` requests."""
     streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+    sent = 0
     try:
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline or sent < least:
             if streams is None:
                 try:
-                    streams = await asyncio.open_connection(host, port)
+                    streams = await asyncio.open_connection(host, port, limit=1 << 20)
                 except OSError as error:
-                    result.error(f"connect: {error}")
+                    load.error(f"connect: {error}")
+                    sent += 1
                     await asyncio.sleep(0.05)
                     continue
             reader, writer = streams
+            sent += 1
             started = time.perf_counter()
             try:
                 writer.write(request)
@@ -116,23 +139,18 @@ async def connection(host: str, port: int, request: bytes, deadline: float, resu
                 status, keep, body = await asyncio.wait_for(
                     read_response(reader), REQUEST_TIMEOUT_SECONDS
                 )
-            except (
-                OSError,
-                EOFError,
-                ValueError,
-                TimeoutError,
-                asyncio.IncompleteReadError,
-            ) as error:
-                result.error(f"{type(error).__name__}: {error}")
+            except (OSError, EOFError, ValueError, TimeoutError) as error:
+                # (asyncio.IncompleteReadError is an EOFError)
+                load.error(f"{type(error).__name__}: {error}")
                 writer.close()
                 streams = None
                 continue
             took = time.perf_counter() - started
             why = problem(status, body)
             if why is None:
-                result.latencies.append(took)
+                load.latencies.append(took)
             else:
-                result.error(why)
+                load.error(why)
             if not keep:
                 writer.close()
                 streams = None
@@ -141,46 +159,110 @@ async def connection(host: str, port: int, request: bytes, deadline: float, resu
             streams[1].close()
 
 
-async def run(url: str, body: bytes, *, concurrency: int = 32, seconds: float = 10.0) -> Result:
-    """POST `body` to `url` over `concurrency` keep-alive connections for `seconds`."""
+async def run(
+    url: str, body: bytes, *, concurrency: int = 1, seconds: float = 1.0, least: int = 0
+) -> Load:
+    """POST `body` to `url` over `concurrency` keep-alive connections for `seconds`, each
+    connection sending at least `least` requests."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     request = request_bytes(host, port, parts.path or "/", body)
-    result = Result()
-    started = time.perf_counter()
+    load = Load(concurrency)
+    cpu, started = time.process_time(), time.perf_counter()
     deadline = started + seconds
     await asyncio.gather(
-        *(connection(host, port, request, deadline, result) for _ in range(concurrency))
+        *(_client(host, port, request, deadline, least, load) for _ in range(concurrency))
     )
-    result.seconds = time.perf_counter() - started
-    return result
+    load.elapsed = time.perf_counter() - started
+    load.client_cpu = time.process_time() - cpu
+    return load
 
 
 def graphql_body(query: str, variables: dict[str, object] | None = None) -> bytes:
     return orjson.dumps({"query": query, "variables": variables or {}})
 
 
+async def _answer_trivially(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    response = b'HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{"data":{}}'
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+            writer.write(response)
+    except (asyncio.IncompleteReadError, ConnectionError):
+        writer.close()
+
+
+async def serve_trivially(port: int) -> None:
+    server = await asyncio.start_server(_answer_trivially, "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
+async def wait_for_port(port: int, seconds: float = 30.0) -> None:
+    """Until something listens on `port` (or `seconds` pass: then raise TimeoutError)."""
+    async with asyncio.timeout(seconds):
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.05)
+            else:
+                writer.close()
+                return
+
+
+async def overhead(port: int, seconds: float) -> tuple[Load, Load]:
+    """The generator against a trivial server in a process of its own: one connection (its
+    latency floor), then eight (its rate ceiling)."""
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.loadgen", "--serve", str(port)
+    )
+    try:
+        await wait_for_port(port)
+        url, body = f"http://127.0.0.1:{port}/graphql", graphql_body("{ __typename }")
+        await run(url, body, seconds=0.2)
+        single = await run(url, body, seconds=seconds)
+        many = await run(url, body, concurrency=8, seconds=seconds)
+        return single, many
+    finally:
+        server.terminate()
+        await server.wait()
+
+
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000/graphql")
+    parser.add_argument("--url", help="the endpoint to load; without it, measure the overhead")
     parser.add_argument("--query", default="{ __typename }")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--serve", type=int, metavar="PORT", help="be the trivial server")
+    parser.add_argument("--port", type=int, default=18_765, help="the trivial server's port")
     options = parser.parse_args(argv)
-    result = await run(
-        options.url,
-        graphql_body(options.query),
-        concurrency=options.concurrency,
-        seconds=options.seconds,
-    )
-    print(
-        f"{result.requests} requests in {result.seconds:.1f} s: {result.rate:.0f}/s, "
-        f"p50 {result.percentile(0.5) * 1e3:.1f} ms, p99 {result.percentile(0.99) * 1e3:.1f} ms, "
-        f"{result.errors} errors"
-    )
-    for example in result.examples:
-        print(f"  {example}")
-    return 1 if result.errors else 0
+    if options.serve:
+        await serve_trivially(options.serve)
+        return 0
+    loads: tuple[Load, ...]
+    if options.url is None:
+        loads = await overhead(options.port, min(options.seconds, 2.0))
+    else:
+        body = graphql_body(options.query)
+        concurrency, seconds = options.concurrency, options.seconds
+        loads = (await run(options.url, body, concurrency=concurrency, seconds=seconds),)
+    for load in loads:
+        print(
+            f"{load.connections} connection(s): {load.requests} requests in {load.elapsed:.1f} s, "
+            f"{load.rate:,.0f}/s, p50 {load.p50 * 1e3:.2f} ms, p99 {load.p99 * 1e3:.2f} ms, "
+            f"{load.errors} errors, client CPU {load.cpu_per_request * 1e6:.0f} µs a request"
+        )
+        for example in load.examples:
+            print(f"  {example}")
+    return 1 if any(load.errors for load in loads) else 0
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """A soak: `eventdb serve` under a steady load, for errors and for memory that keeps growing.
 
-    python bench/soak.py                                   # 60 s a question, SQLite and PostgreSQL
-    python bench/soak.py --seconds 30 --engines sqlite     # what CI runs on SQLite
-    python bench/soak.py --quick                           # a few seconds, SQLite (the tests)
+    python -m bench.soak                                   # 60 s a question, SQLite and PostgreSQL
+    python -m bench.soak --seconds 30 --engines sqlite     # what CI runs on SQLite
+    python -m bench.soak --quick                           # a few seconds, SQLite (the tests)
 
 Per engine: a fresh database with the Derna article and generated events, `eventdb serve` (uvicorn,
 one worker) on a free port of 127.0.0.1, and bench/loadgen.py at `--concurrency` connections:
@@ -34,9 +34,7 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import URL, make_url
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import loadgen  # a script beside this one
-
+from bench import loadgen
 from eventdb.config import Settings, parse_database_url
 from eventdb.db import migrate
 from eventdb.db.engine import create_engine
@@ -66,7 +64,7 @@ class Soak:
     """One engine's run."""
 
     engine: str
-    results: dict[str, loadgen.Result]
+    results: dict[str, loadgen.Load]
     rss_start: int  # kB
     rss_warm: int
     rss_end: int

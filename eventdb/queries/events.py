@@ -46,7 +46,7 @@ class EventFilter:
 @dataclass(frozen=True, slots=True)
 class EventPage:
     events: list[EventView]
-    total: int
+    total: int | None  # None when not counted
     has_next: bool
 
 
@@ -58,8 +58,10 @@ def find_events(
     first: int,
     after: tuple[date, int] | None,
     at: datetime | None,
+    count: bool = True,
 ) -> EventPage:
-    """One page of events ordered by earliest possible day (then id), and the total."""
+    """One page of events ordered by earliest possible day (then id), and, when `count`, the
+    total: counting reads every matching event, where a page stops after `first` of them."""
     shape = _Shape(
         involving=filters.involving is not None,
         include_members=filters.include_members,
@@ -82,9 +84,9 @@ def find_events(
         "after_id": after[1] if after else None,
         "limit": first + 1,
     }
-    total = connection.scalar(_count(shape), values)
+    total = (connection.scalar(_count(shape), values) or 0) if count else None
     rows = connection.execute(_page(shape, descending, after is not None), values).all()
-    return EventPage([event_view(row) for row in rows[:first]], total or 0, len(rows) > first)
+    return EventPage([event_view(row) for row in rows[:first]], total, len(rows) > first)
 
 
 @dataclass(frozen=True, slots=True)

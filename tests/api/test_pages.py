@@ -152,3 +152,20 @@ async def test_state_of_a_place_is_read_in_one_hop(api: Api) -> None:
     assert api.hops == 1
     # The place, its spells, their actors, the place itself, citations, sources (and BEGIN).
     assert api.statements <= 7
+
+
+async def test_events_are_counted_only_when_the_total_is_asked_for(
+    api: Api, tmp_path: Path
+) -> None:
+    await load(api.engine, write(tmp_path, "clashes.jsonl", many_events(30)))
+    counted = await api.data(BIG_PAGE, first=25)
+    counting = api.statements
+    page = BIG_PAGE.replace("totalCount", "")
+    uncounted = await api.data(page, first=25)
+    assert api.statements == counting - 1
+    assert uncounted["events"]["edges"] == counted["events"]["edges"]
+    in_a_fragment = """query { events(first: 5, kinds: ["battle"]) { ...Total } }
+        fragment Total on EventConnection { totalCount }"""
+    assert (await api.data(in_a_fragment))["events"]["totalCount"] == counted["events"][
+        "totalCount"
+    ]
