@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +27,8 @@ from eventdb.loading.records import Record
 from eventdb.loading.validation import validate
 from eventdb.loading.writing import write
 
+# A write of at least this many facts is followed, on PostgreSQL, by ANALYZE.
+ANALYZE_AFTER: Final = 10_000
 ACTIONS: Final = ("added", "corrected", "retracted", "unchanged")
 PLURALS: Final = {
     "source": "sources",
@@ -226,6 +229,7 @@ async def apply(
     """
     progress = progress or Progress()
     clock = clock or _Clock()
+    written = 0  # facts added or corrected
     async with engine.connect() as connection:
         if connection.dialect.name == "sqlite" and not dry_run:
             # Take the write lock before reading, so what is validated is what gets written.
@@ -243,7 +247,8 @@ async def apply(
             if dry_run or not outcome.changes_anything:
                 await transaction.rollback()
             else:
-                progress.phase("writing", sum(len(outcome.writes(kind)) for kind in KINDS))
+                written = sum(len(outcome.writes(kind)) for kind in KINDS)
+                progress.phase("writing", written)
                 try:
                     await write(
                         connection, outcome, author=author, note=note, progress=progress.advance
@@ -256,6 +261,12 @@ async def apply(
                         "changed the same facts: nothing was written, try again"
                     ) from error
         clock.lap("write")  # the commit included
+        if connection.dialect.name == "postgresql" and written >= ANALYZE_AFTER:
+            # Without fresh statistics PostgreSQL plans the new rows blind until autovacuum
+            # comes by, minutes later: a point query took 18.6 ms instead of 0.95 ms.
+            async with connection.begin():
+                await connection.execute(text("ANALYZE"))
+            clock.lap("analyze")
     return outcome
 
 

@@ -2,8 +2,11 @@
 
 from datetime import date
 
+import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from eventdb import loading
 from eventdb.temporal import Certainty
 from tests.helpers import DERNA, holders, load, snapshot
 
@@ -47,3 +50,25 @@ async def test_after_the_loss_the_shura_council_holds_the_city(engine: AsyncEngi
     await load(engine, DERNA)
     held, _ = await holders(engine, "DERNA", date(2017, 1, 1))
     assert held == [("shura-council-derna", "controls", Certainty.DEFINITE)]
+
+
+async def test_a_large_load_leaves_postgresql_fresh_statistics(
+    postgres_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A load of ANALYZE_AFTER facts or more is followed by ANALYZE (made 1 here, not 10,000).
+    monkeypatch.setattr(loading, "ANALYZE_AFTER", 1)
+    report = await load(postgres_engine, DERNA)
+    assert "analyze" in report.timings
+    async with postgres_engine.connect() as connection:
+        analyzed = await connection.scalar(
+            text(
+                "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname = 'control_versions'"
+            )
+        )
+    assert analyzed
+
+
+async def test_a_small_load_or_sqlite_does_not_analyze(engine: AsyncEngine) -> None:
+    report = await load(engine, DERNA)
+    assert "analyze" not in report.timings
