@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,6 +35,11 @@ from eventdb.db import migrate
 from eventdb.db.engine import SqliteReads, create_engine
 
 HEALTH_TIMEOUT_SECONDS = 2.0
+# Allocations between passes of the cyclic garbage collector over new objects (Python's default
+# is 700). Answers are built of many small objects that reference counting frees; with the
+# default, a 10k-place GeoJSON frame spent 40% of its time in the collector (317 ms; 196 with
+# this, 190 with no collector at all). Cycles are still collected, a little later.
+GC_THRESHOLD = 50_000
 
 
 class EventdbGraphQL(GraphQL[Context, None]):
@@ -124,6 +130,14 @@ class EventdbGraphQL(GraphQL[Context, None]):
         return response
 
 
+def collect_less_often() -> None:
+    """Tune the cyclic garbage collector for serving: what exists once the server has started
+    (modules, the schema) is frozen out of its scans, and new objects are scanned less often."""
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, middle, oldest)
+
+
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
     settings = settings or Settings.load()
     engine = engine or create_engine(settings, statement_timeout_ms=settings.statement_timeout_ms)
@@ -150,6 +164,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        collect_less_often()
         yield
         if sqlite_reads is not None:
             sqlite_reads.dispose()
