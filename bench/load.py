@@ -196,21 +196,28 @@ def write_files(folder: Path, entries: list[dict[str, Any]]) -> dict[str, Path]:
     return {"jsonl": jsonl, "json": as_json, "yaml": as_yaml}
 
 
-@asynccontextmanager
-async def database(engine_name: str, folder: Path, server: URL | None) -> Any:
-    if engine_name == "sqlite":
-        path = folder / f"bench-{uuid.uuid4().hex[:8]}.sqlite3"
-        yield make_url(f"sqlite+aiosqlite:///{path}")
-        return
-    assert server is not None
-    name = f"eventdb_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(
+async def connect(server: URL) -> asyncpg.Connection:
+    """A plain asyncpg connection to the database `server` names."""
+    return await asyncpg.connect(
         host=server.host,
         port=server.port,
         user=server.username,
         password=server.password,
         database=server.database,
     )
+
+
+@asynccontextmanager
+async def database(engine_name: str, folder: Path, server: URL | None) -> Any:
+    """A fresh database: a new SQLite file in `folder`, or a new PostgreSQL database on
+    `server`, dropped afterwards."""
+    if engine_name == "sqlite":
+        path = folder / f"bench-{uuid.uuid4().hex[:8]}.sqlite3"
+        yield make_url(f"sqlite+aiosqlite:///{path}")
+        return
+    assert server is not None
+    name = f"eventdb_bench_{uuid.uuid4().hex[:8]}"
+    admin = await connect(server)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
         yield server.set(database=name)

@@ -23,11 +23,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncpg
 import orjson
 from sqlalchemy.engine import URL
 
 from bench import loadgen, report
+from bench.load import connect
 from bench.measure import Figures, InProcess
 from bench.questions import TYPENAME, Question, questions
 from bench.world import World, files_of, loaded, world_of
@@ -133,13 +133,7 @@ async def machine(server: URL | None) -> str:
     model = cpu_model()
     postgres = "not run"
     if server is not None:
-        connection = await asyncpg.connect(
-            host=server.host,
-            port=server.port,
-            user=server.username,
-            password=server.password,
-            database=server.database,
-        )
+        connection = await connect(server)
         postgres = str(await connection.fetchval("SHOW server_version"))
         await connection.close()
     one, five, fifteen = os.getloadavg()

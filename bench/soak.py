@@ -24,17 +24,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import httpx
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
 from bench import loadgen
+from bench.load import database
 from eventdb.config import Settings, parse_database_url
 from eventdb.db import migrate
 from eventdb.db.engine import create_engine
@@ -108,31 +107,6 @@ async def prepare(url: URL, folder: Path, events: int) -> None:
         await load_files(engine, [ROOT / "fixtures" / "derna.yaml", events_file(folder, events)])
     finally:
         await engine.dispose()
-
-
-@asynccontextmanager
-async def database(engine: str, folder: Path, postgres_url: str | None) -> AsyncIterator[URL]:
-    if engine == "sqlite":
-        yield make_url(f"sqlite+aiosqlite:///{folder / 'soak.sqlite3'}")
-        return
-    assert postgres_url is not None
-    server = parse_database_url(postgres_url)
-    name = f"eventdb_soak_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(
-        host=server.host,
-        port=server.port,
-        user=server.username,
-        password=server.password,
-        database=server.database,
-    )
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield server.set(database=name)
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def resident_kb(pid: int) -> int:
@@ -304,7 +278,8 @@ async def main(argv: list[str] | None = None) -> int:
         for engine in engines:
             folder = Path(tmp) / engine
             folder.mkdir()
-            async with database(engine, folder, options.postgres_url) as url:
+            server = parse_database_url(options.postgres_url) if options.postgres_url else None
+            async with database(engine, folder, server) as url:
                 soaks.append(await soak(engine, url, folder, options, print))
     passed = report(soaks, options, print)
     print("ok" if passed else "FAILED")
