@@ -170,9 +170,17 @@ def _watch_statements(engine: Engine, budget: float) -> None:
     def start(connection: Connection, *_: Any) -> None:
         _deadline(connection).at = time.monotonic() + budget
 
-    @event.listens_for(engine, "after_cursor_execute")
     def stop(connection: Connection, *_: Any) -> None:
         _deadline(connection).at = None
+
+    if engine.dialect.driver == "pysqlite":
+        # The stdlib driver steps to the first row in execute() and computes the rest as they
+        # are fetched, so a statement's budget runs until its transaction ends (the next
+        # statement sets a new one); rollback and commit fire before they run.
+        event.listen(engine, "rollback", stop)
+        event.listen(engine, "commit", stop)
+    else:  # aiosqlite fetches every row inside execute()
+        event.listen(engine, "after_cursor_execute", stop)
 
     @event.listens_for(engine, "handle_error")
     def stop_on_error(context: ExceptionContext) -> None:
