@@ -87,6 +87,11 @@ class Plan:
         return self.added[kind] + self.corrected[kind]
 
     @property
+    def size(self) -> int:
+        """How many facts it writes (added or corrected)."""
+        return sum(len(self.writes(kind)) for kind in KINDS)
+
+    @property
     def changes_anything(self) -> bool:
         return (
             any(self.added.values()) or any(self.corrected.values()) or any(self.retracted.values())
