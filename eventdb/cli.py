@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.types import ExecutionResult
 
 from eventdb import auth
-from eventdb.api.app import create_app
+from eventdb.api.app import collect_less_often, create_app
 from eventdb.api.context import Context, Reader
 from eventdb.api.schema import make_schema
 from eventdb.config import DATABASE_URL_VARIABLE, Settings
@@ -381,7 +381,9 @@ def serve(
     _run(_check_ready(settings))
     where = settings.database_url.render_as_string(hide_password=True)
     err.print(f"eventdb: GraphQL at http://{host}:{port}/graphql, health at /healthz, data {where}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    app = create_app(settings)
+    collect_less_often()
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 async def _check_ready(settings: Settings) -> None:

@@ -131,8 +131,10 @@ class EventdbGraphQL(GraphQL[Context, None]):
 
 
 def collect_less_often() -> None:
-    """Tune the cyclic garbage collector for serving: what exists once the server has started
-    (modules, the schema) is frozen out of its scans, and new objects are scanned less often."""
+    """Tune this process's cyclic garbage collector for serving (`eventdb serve` calls it once
+    the app is made): what lives then (modules, the schema) is frozen out of its scans, and new
+    objects are scanned less often."""
+    gc.collect()  # garbage frozen now would never be collected
     gc.freeze()
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(GC_THRESHOLD, middle, oldest)
@@ -164,7 +166,6 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        collect_less_often()
         yield
         if sqlite_reads is not None:
             sqlite_reads.dispose()
