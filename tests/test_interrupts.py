@@ -97,7 +97,11 @@ def test_a_load_stopped_mid_write_leaves_the_database_unchanged(
 async def writing_backends(url: URL) -> int:
     """Backends of this database copying rows in: a load's write has begun."""
     connection = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, database=url.database
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database,
     )
     try:
         copying = await connection.fetchval(
@@ -140,7 +144,8 @@ async def test_a_load_killed_mid_write_leaves_postgresql_unchanged_and_usable(
                 assert time.monotonic() < deadline
                 await asyncio.sleep(0.02)
         finally:
-            load.kill()
+            if load.returncode is None:
+                load.kill()
         print(f"killed {time.monotonic() - started:.1f} s after the load began, in its COPY")
         await asyncio.wait_for(load.wait(), 60)
         assert load.returncode == -signal.SIGKILL

@@ -34,8 +34,9 @@ SQLITE_WATCH_STEPS = 100_000
 # (closed again when given back). A request holds its connection from its first read to its
 # end (one snapshot), so one worker needs as many as it has requests in flight: with
 # SQLAlchemy's 5 + 10, 50 readers on a busy machine queued for the pool past the connect
-# timeout and got DATABASE_UNAVAILABLE from a healthy database. PostgreSQL's default
-# max_connections (100) leaves room for two such processes at their busiest.
+# timeout and got DATABASE_UNAVAILABLE from a healthy database. At its busiest one process
+# takes 50 of PostgreSQL's default max_connections (100, of which 3 are kept for superusers):
+# more processes need a larger setting or a pooler in front.
 POSTGRES_POOL_SIZE = 10
 POSTGRES_POOL_OVERFLOW = 40
 
@@ -49,7 +50,10 @@ def create_engine(settings: Settings, *, statement_timeout_ms: int = 0) -> Async
     url: URL = settings.database_url
     connect_timeout = settings.connect_timeout_ms / 1000
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, pool_timeout=connect_timeout)
+        # An in-memory database is one shared connection: no pool to time out on.
+        in_memory = url.database in (None, "", ":memory:")
+        pooling = {} if in_memory else {"pool_timeout": connect_timeout}
+        engine = create_async_engine(url, **pooling)
         _configure_sqlite(engine.sync_engine, settings.sqlite_busy_timeout_ms)
         if statement_timeout_ms:
             _watch_statements(engine.sync_engine, statement_timeout_ms / 1000)

@@ -71,7 +71,11 @@ async def write_lock_held(database_url: str) -> AsyncIterator[None]:
             holder.close()
         return
     connection = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, database=url.database
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database,
     )
     await connection.execute("SELECT pg_advisory_lock($1)", WRITE_LOCK_KEY)
     try:
@@ -118,7 +122,11 @@ def has_open(pid: int, database: Path) -> bool:
 async def waiting_for_advisory_locks(database_url: str) -> int:
     url = make_url(database_url)
     connection = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, database=url.database
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database,
     )
     try:
         waiting = await connection.fetchval(
