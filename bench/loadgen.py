@@ -45,7 +45,8 @@ class Load:
 
     @property
     def rate(self) -> float:
-        return self.requests / self.elapsed if self.elapsed else 0.0
+        """Good answers a second (errors, such as failed connects, are not counted)."""
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
     def percentile(self, share: float) -> float:
         """Latency in seconds below which `share` of the good answers fell."""
@@ -139,8 +140,14 @@ async def _client(
                 status, keep, body = await asyncio.wait_for(
                     read_response(reader), REQUEST_TIMEOUT_SECONDS
                 )
-            except (OSError, EOFError, ValueError, TimeoutError) as error:
-                # (asyncio.IncompleteReadError is an EOFError)
+            except (
+                OSError,
+                EOFError,  # IncompleteReadError
+                ValueError,
+                IndexError,
+                TimeoutError,
+                asyncio.LimitOverrunError,  # a head past the stream's limit
+            ) as error:  # a broken connection or a malformed answer
                 load.error(f"{type(error).__name__}: {error}")
                 writer.close()
                 streams = None

@@ -135,9 +135,11 @@ class InProcess:
 
         async def layer() -> None:
             reader = Reader(self.engine, self.sqlite)
-            for query, arguments in hops:
-                await reader.run(query, *arguments)
-            await reader.close()
+            try:
+                for query, arguments in hops:
+                    await reader.run(query, *arguments)
+            finally:
+                await reader.close()
 
         def sent(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
             if statement.lstrip().upper().startswith(("SELECT", "WITH")):
