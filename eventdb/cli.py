@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.types import ExecutionResult
 
 from eventdb import auth
-from eventdb.api.app import collect_less_often, create_app
+from eventdb.api.app import create_app, freeze_startup_heap
 from eventdb.api.context import Context, Reader
 from eventdb.api.schema import make_schema
 from eventdb.config import DATABASE_URL_VARIABLE, Settings
@@ -382,7 +382,7 @@ def serve(
     where = settings.database_url.render_as_string(hide_password=True)
     err.print(f"eventdb: GraphQL at http://{host}:{port}/graphql, health at /healthz, data {where}")
     app = create_app(settings)
-    collect_less_often()
+    freeze_startup_heap()
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

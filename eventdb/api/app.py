@@ -35,11 +35,6 @@ from eventdb.db import migrate
 from eventdb.db.engine import SqliteReads, create_engine
 
 HEALTH_TIMEOUT_SECONDS = 2.0
-# Allocations between passes of the cyclic garbage collector over new objects (Python's default
-# is 700). Answers are built of many small objects that reference counting frees; with the
-# default, a 10k-place GeoJSON frame spent 40% of its time in the collector (317 ms; 196 with
-# this, 190 with no collector at all). Cycles are still collected, a little later.
-GC_THRESHOLD = 50_000
 
 
 class EventdbGraphQL(GraphQL[Context, None]):
@@ -130,14 +125,13 @@ class EventdbGraphQL(GraphQL[Context, None]):
         return response
 
 
-def collect_less_often() -> None:
-    """Tune this process's cyclic garbage collector for serving (`eventdb serve` calls it once
-    the app is made): what lives then (modules, the schema) is frozen out of its scans, and new
-    objects are scanned less often."""
+def freeze_startup_heap() -> None:
+    """Keep what lives once the app is made (modules, the schema) out of the cyclic garbage
+    collector's scans: answers are built of many small objects, whose allocations trigger
+    collections, and each full one rescanned all of it (a 10k-place GeoJSON frame spent 40% of
+    its time in the collector). `eventdb serve` calls it; in-process users of the app need not."""
     gc.collect()  # garbage frozen now would never be collected
     gc.freeze()
-    _, middle, oldest = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD, middle, oldest)
 
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
