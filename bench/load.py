@@ -288,13 +288,7 @@ async def raw_sqlite(url: URL, captured: Captured) -> float:
 
 async def raw_copy(url: URL, captured: Captured) -> float:
     """The same rows through asyncpg's binary COPY, in one transaction."""
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
+    connection = await connect(url)
     started = time.perf_counter()
     async with connection.transaction():
         for table, columns, rows in captured:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiosqlite
-import asyncpg
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.load import connect
 from bench.questions import Question
 from eventdb.api.context import Context, Reader
 from eventdb.api.schema import make_schema
@@ -194,13 +194,7 @@ class InProcess:
     async def _raw_asyncpg(self, selects: list[Statement]) -> float:
         """The floor: the same statements through plain asyncpg, in one read-only
         repeatable-read transaction as the reader opens."""
-        connection = await asyncpg.connect(
-            host=self.url.host,
-            port=self.url.port,
-            user=self.url.username,
-            password=self.url.password,
-            database=self.url.database,
-        )
+        connection = await connect(self.url)
         try:
 
             async def once() -> None:

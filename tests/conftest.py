@@ -46,18 +46,25 @@ async def fresh_database(engine_name: str, folder: Path) -> AsyncIterator[URL]:
         await _postgres_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def _postgres_admin(server: URL, statement: str) -> None:
+@asynccontextmanager
+async def raw_postgres(url: URL) -> AsyncIterator[asyncpg.Connection]:
+    """A plain asyncpg connection to the database `url` names: no SQLAlchemy, no pool."""
     connection = await asyncpg.connect(
-        host=server.host,
-        port=server.port,
-        user=server.username,
-        password=server.password,
-        database=server.database,
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database,
     )
     try:
-        await connection.execute(statement)
+        yield connection
     finally:
         await connection.close()
+
+
+async def _postgres_admin(server: URL, statement: str) -> None:
+    async with raw_postgres(server) as connection:
+        await connection.execute(statement)
 
 
 @asynccontextmanager

@@ -14,12 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy.engine import URL
 
 from eventdb.config import DATABASE_URL_VARIABLE
-from tests.conftest import engine_on, fresh_database, needs_postgres
+from tests.conftest import engine_on, fresh_database, needs_postgres, raw_postgres
 from tests.helpers import DERNA, snapshot, write
 from tests.served import run_eventdb
 
@@ -96,20 +95,11 @@ def test_a_load_stopped_mid_write_leaves_the_database_unchanged(
 
 async def writing_backends(url: URL) -> int:
     """Backends of this database copying rows in: a load's write has begun."""
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-    try:
+    async with raw_postgres(url) as connection:
         copying = await connection.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
             " AND state = 'active' AND query ILIKE 'COPY%'"
         )
-    finally:
-        await connection.close()
     assert isinstance(copying, int)
     return copying
 

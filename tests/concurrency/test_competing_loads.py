@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -24,7 +23,7 @@ from eventdb.config import DATABASE_URL_VARIABLE
 from eventdb.db.models import Actor, Control, ControlVersion, Location
 from eventdb.db.versioning import WRITE_LOCK_KEY
 from eventdb.temporal import FuzzyInterval, definite_conflicts
-from tests.conftest import engine_on
+from tests.conftest import engine_on, raw_postgres
 from tests.helpers import DERNA, write
 from tests.served import run_eventdb
 
@@ -70,19 +69,12 @@ async def write_lock_held(database_url: str) -> AsyncIterator[None]:
             holder.execute("ROLLBACK")
             holder.close()
         return
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-    await connection.execute("SELECT pg_advisory_lock($1)", WRITE_LOCK_KEY)
-    try:
-        yield
-    finally:
-        await connection.execute("SELECT pg_advisory_unlock($1)", WRITE_LOCK_KEY)
-        await connection.close()
+    async with raw_postgres(url) as connection:
+        await connection.execute("SELECT pg_advisory_lock($1)", WRITE_LOCK_KEY)
+        try:
+            yield
+        finally:
+            await connection.execute("SELECT pg_advisory_unlock($1)", WRITE_LOCK_KEY)
 
 
 async def until_both_wait(database_url: str, loads: list[subprocess.Popen[str]]) -> None:
@@ -120,21 +112,11 @@ def has_open(pid: int, database: Path) -> bool:
 
 
 async def waiting_for_advisory_locks(database_url: str) -> int:
-    url = make_url(database_url)
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-    try:
+    async with raw_postgres(make_url(database_url)) as connection:
         waiting = await connection.fetchval(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
             " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
-    finally:
-        await connection.close()
     assert isinstance(waiting, int)
     return waiting
 
