@@ -13,7 +13,7 @@ import binascii
 import dataclasses
 import enum
 from contextlib import suppress
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 import strawberry
@@ -203,6 +203,27 @@ Fact = Annotated[
 ]
 
 
+async def relation_of_version(
+    info: Info[Context, None],
+    kind: str,
+    version_id: int,
+    known_at: datetime | None,
+    day: date | None,
+) -> Control | Affiliation | None:
+    """A spell of control or an affiliation as its version records it (held definitely: it is
+    the record itself, not an answer about a day); None for the other kinds."""
+    loaders = info.context.loaders
+    if kind == "control":
+        spell = await loaders.control_by_version.load((version_id,))
+        assert spell is not None
+        return Control.of(control.Held(spell, Certainty.DEFINITE), known_at, day)
+    if kind == "affiliation":
+        relation = await loaders.affiliation_by_version.load((version_id,))
+        assert relation is not None
+        return Affiliation.of(Related(relation, Certainty.DEFINITE), known_at, day)
+    return None
+
+
 async def fact_as_written(
     info: Info[Context, None],
     kind: str,
@@ -211,16 +232,10 @@ async def fact_as_written(
     known_at: datetime | None,
 ) -> Any:
     """The fact of `version_id`, with nested fields read as known at `known_at`."""
-    loaders = info.context.loaders
-    if kind == "control":
-        spell = await loaders.control_by_version.load((version_id,))
-        assert spell is not None
-        return Control.of(control.Held(spell, Certainty.DEFINITE), known_at, None)
-    if kind == "affiliation":
-        relation = await loaders.affiliation_by_version.load((version_id,))
-        assert relation is not None
-        return Affiliation.of(Related(relation, Certainty.DEFINITE), known_at, None)
-    view = await loaders.by_version(kind).load((version_id,))
+    relation = await relation_of_version(info, kind, version_id, known_at, None)
+    if relation is not None:
+        return relation
+    view = await info.context.loaders.by_version(kind).load((version_id,))
     if kind == "event":
         return Event.of(view, known_at)
     if kind == "source":

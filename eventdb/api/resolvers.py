@@ -25,6 +25,7 @@ from eventdb.api.curation import (
     FactVersion,
     changes_since,
     history_of,
+    relation_of_version,
 )
 from eventdb.api.types import (
     Actor,
@@ -44,7 +45,6 @@ from eventdb.api.types import (
 )
 from eventdb.errors import BadInput, NotFound
 from eventdb.queries import control, events, geojson, locations, refs
-from eventdb.temporal import Certainty
 
 
 async def resolve(info: Info[Context, None], kind: str, ref: str, known_at: datetime | None) -> int:
@@ -148,17 +148,10 @@ async def fact_of_version(
     day: date | None,
 ) -> Actor | Location | Event | Control | Affiliation | None:
     """The fact a citation belongs to, as known at `known_at` (None if it was not known then)."""
+    relation = await relation_of_version(info, owner_kind, owner_id, known_at, day)
+    if relation is not None:
+        return relation
     loaders = info.context.loaders
-    if owner_kind == "control":
-        spell = await loaders.control_by_version.load((owner_id,))
-        assert spell is not None
-        return Control.of(control.Held(spell, Certainty.DEFINITE), known_at, day)
-    if owner_kind == "affiliation":
-        relation = await loaders.affiliation_by_version.load((owner_id,))
-        assert relation is not None
-        from eventdb.queries.affiliations import Related
-
-        return Affiliation.of(Related(relation, Certainty.DEFINITE), known_at, day)
     if owner_kind == "claim":
         event_id = await loaders.event_of_claim.load((owner_id,))
         owner_kind, identity = "event", event_id
